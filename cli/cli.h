@@ -1,0 +1,41 @@
+/* The command line: the only part of parapet that prints to stdout or exits. Each command is
+ * one file exporting a pp_cmd_<name>() entry point, listed once in main.c's table. */
+#ifndef PP_CLI_H
+#define PP_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "pp_core.h"
+
+/* Exit codes, the same for every command (design.md section 2). */
+enum pp_exit {
+    PP_EXIT_OK = 0,
+    PP_EXIT_FAIL = 1,
+    PP_EXIT_USAGE = 2,
+    PP_EXIT_INCOMPLETE = 3,
+    PP_EXIT_LOCKED = 4,
+};
+
+typedef struct pp_cmd {
+    const char *name;
+    const char *summary;
+    const char *usage; /* the synopsis and options, printed by `parapet help NAME` */
+    int (*run)(int argc, char **argv);
+} pp_cmd;
+
+const pp_cmd *pp_cli_find(const char *name);
+
+/* "parapet: <what>: <why>" on stderr, one line, redacted. Returns PP_EXIT_USAGE so that
+ * `return pp_cli_usage_error(...)` reads naturally. */
+int pp_cli_usage_error(const char *fmt, ...) PP_PRINTF(1, 2);
+void pp_cli_error(const char *fmt, ...) PP_PRINTF(1, 2);
+/* Maps a pp_rc to an exit code and prints the last error. */
+int pp_cli_fail(int rc, const char *what);
+
+/* Logging options shared by every command: --log-level, --log-format, --quiet. Returns true
+ * when it consumed the option at argv[*i] (and its value). */
+bool pp_cli_log_option(int argc, char **argv, int *i);
+void pp_cli_log_init(void);
+
+#endif

@@ -1,0 +1,231 @@
+/* parapet's entry point: the command table, help, version, and the logging sink. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+
+int pp_cmd_doctor(int argc, char **argv);
+
+static const pp_cmd commands[] = {
+    {"doctor", "check credentials, endpoints and permissions per service",
+     "parapet doctor [--profile P] [--endpoint-url URL] [--region R] [--services LIST]\n"
+     "\n"
+     "Resolves credentials (prints the key id and where it came from, never the secret), calls\n"
+     "STS GetCallerIdentity, then one cheap read call per service, and prints a table of\n"
+     "service, endpoint and ok or the AWS error.\n"
+     "\n"
+     "  --profile P         use profile P from ~/.aws/config and ~/.aws/credentials\n"
+     "  --endpoint-url URL  send every call to URL (moto server, LocalStack)\n"
+     "  --region R          default region (else AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
+     "  --services LIST     comma-separated: iam,ec2,kms,cloudtrail,config,guardduty,logs,\n"
+     "                      cloudwatch,sns,s3 (default: all)\n"
+     "\n"
+     "Exit 0 when every service answers, 3 when some do not, 2 on bad usage.\n",
+     pp_cmd_doctor},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const pp_cmd *pp_cli_find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void print_usage(FILE *f)
+{
+    fprintf(f, "usage: parapet COMMAND [OPTIONS]\n\n"
+               "A security and compliance auditor for AWS.\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n`parapet help COMMAND` describes a command; `parapet --version` prints the "
+               "version.\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 3) {
+        print_usage(stdout);
+        return PP_EXIT_OK;
+    }
+    const pp_cmd *c = pp_cli_find(argv[2]);
+    if (!c)
+        return pp_cli_usage_error("help: unknown command '%s'", argv[2]);
+    fputs(c->usage, stdout);
+    return PP_EXIT_OK;
+}
+
+/* ---- errors ---------------------------------------------------------------------------------- */
+
+static void vprint_error(const char *fmt, va_list ap)
+{
+    char line[2048];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    char *clean = pp_redact(line);
+    /* one line: newlines from AWS messages would split it */
+    for (char *p = clean; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    fprintf(stderr, "parapet: %s\n", clean);
+    free(clean);
+}
+
+void pp_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint_error(fmt, ap);
+    va_end(ap);
+}
+
+int pp_cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint_error(fmt, ap);
+    va_end(ap);
+    return PP_EXIT_USAGE;
+}
+
+int pp_cli_fail(int rc, const char *what)
+{
+    pp_cli_error("%s: %s", what, pp_err_msg());
+    switch (rc) {
+    case PP_EINVAL:
+        return PP_EXIT_USAGE;
+    case PP_ELOCKED:
+        return PP_EXIT_LOCKED;
+    case PP_EAWS:
+        return PP_EXIT_INCOMPLETE;
+    default:
+        return PP_EXIT_USAGE;
+    }
+}
+
+/* ---- logging --------------------------------------------------------------------------------- */
+
+static enum pp_log_level log_level = PP_LOG_WARN;
+static bool log_json;
+
+static const char *level_name(enum pp_log_level l)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug", "trace"};
+    return names[l];
+}
+
+static void stderr_sink(enum pp_log_level level, const char *component, const char *msg, void *ud)
+{
+    (void)ud;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    char ts[32];
+    pp_time_format(tv.tv_sec, ts);
+    if (log_json) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "time", ts, "level", level_name(level),
+                              "component", component, "msg", msg);
+        char *s = json_dumps(o, JSON_COMPACT);
+        fprintf(stderr, "%s\n", s ? s : "{}");
+        free(s);
+        json_decref(o);
+    } else {
+        fprintf(stderr, "%s %-5s %s: %s\n", ts, level_name(level), component, msg);
+    }
+}
+
+bool pp_cli_log_option(int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    const char *val = NULL;
+    bool is_level = false, is_format = false;
+    if (strcmp(a, "--log-level") == 0 || strcmp(a, "--log-format") == 0) {
+        if (*i + 1 >= argc) {
+            pp_cli_usage_error("%s needs a value", a);
+            exit(PP_EXIT_USAGE);
+        }
+        val = argv[++*i];
+        is_level = a[6] == 'l';
+        is_format = !is_level;
+    } else if (pp_str_startswith(a, "--log-level=")) {
+        val = a + 12;
+        is_level = true;
+    } else if (pp_str_startswith(a, "--log-format=")) {
+        val = a + 13;
+        is_format = true;
+    } else if (strcmp(a, "--debug") == 0) {
+        log_level = PP_LOG_DEBUG;
+        return true;
+    } else {
+        return false;
+    }
+    if (is_level) {
+        static const char *const names[] = {"error", "warn", "info", "debug", "trace"};
+        for (int l = 0; l <= PP_LOG_TRACE; l++)
+            if (strcmp(val, names[l]) == 0) {
+                log_level = (enum pp_log_level)l;
+                return true;
+            }
+        pp_cli_usage_error("--log-level: '%s' is not one of error, warn, info, debug, trace", val);
+        exit(PP_EXIT_USAGE);
+    }
+    if (is_format) {
+        if (strcmp(val, "json") == 0)
+            log_json = true;
+        else if (strcmp(val, "text") == 0)
+            log_json = false;
+        else {
+            pp_cli_usage_error("--log-format: '%s' is not text or json", val);
+            exit(PP_EXIT_USAGE);
+        }
+    }
+    return true;
+}
+
+void pp_cli_log_init(void)
+{
+    pp_log_set_sink(stderr_sink, NULL, log_level);
+}
+
+int main(int argc, char **argv)
+{
+    const char *env_level = getenv("PARAPET_LOG");
+    if (env_level) {
+        static const char *const names[] = {"error", "warn", "info", "debug", "trace"};
+        for (int l = 0; l <= PP_LOG_TRACE; l++)
+            if (strcmp(env_level, names[l]) == 0)
+                log_level = (enum pp_log_level)l;
+    }
+    pp_cli_log_init();
+    if (argc < 2) {
+        print_usage(stderr);
+        return PP_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("parapet %s\n", PP_VERSION);
+        return PP_EXIT_OK;
+    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        print_usage(stdout);
+        return PP_EXIT_OK;
+    }
+    if (strcmp(name, "help") == 0)
+        return cmd_help(argc, argv);
+    const pp_cmd *c = pp_cli_find(name);
+    if (!c) {
+        pp_cli_usage_error("unknown command '%s' (see `parapet --help`)", name);
+        return PP_EXIT_USAGE;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    xmlInitParser();
+    int rc = c->run(argc - 1, argv + 1);
+    xmlCleanupParser();
+    curl_global_cleanup();
+    return rc;
+}

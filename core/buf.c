@@ -1,0 +1,106 @@
+/* A growable buffer with a hard maximum, for everything built from data parapet does not
+ * control (AWS responses, policies, plans). */
+#include "pp_core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pp_buf_init(pp_buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max = max ? max : PP_BUF_DEFAULT_MAX;
+}
+
+static int grow(pp_buf *b, size_t extra)
+{
+    if (extra > b->max || b->len > b->max - extra)
+        return pp_err_set(PP_EINVAL, "data exceeds the %zu byte limit", b->max);
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    b->data = pp_xrealloc(b->data, cap);
+    b->cap = cap;
+    return 0;
+}
+
+int pp_buf_append(pp_buf *b, const void *data, size_t len)
+{
+    int rc = grow(b, len);
+    if (rc)
+        return rc;
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int pp_buf_puts(pp_buf *b, const char *s)
+{
+    return pp_buf_append(b, s, strlen(s));
+}
+
+int pp_buf_putc(pp_buf *b, char c)
+{
+    return pp_buf_append(b, &c, 1);
+}
+
+int pp_buf_vprintf(pp_buf *b, const char *fmt, va_list ap)
+{
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0)
+        return pp_err_set(PP_EINVAL, "bad format");
+    int rc = grow(b, (size_t)n);
+    if (rc)
+        return rc;
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+int pp_buf_printf(pp_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = pp_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+const char *pp_buf_cstr(const pp_buf *b)
+{
+    return b->data ? b->data : "";
+}
+
+char *pp_buf_steal(pp_buf *b)
+{
+    char *s = b->data ? b->data : pp_xstrdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+void pp_buf_reset(pp_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void pp_buf_free(pp_buf *b)
+{
+    if (!b)
+        return;
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}

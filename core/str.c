@@ -1,0 +1,117 @@
+/* Small string helpers: NULL-safe comparisons, checked integer parsing, splitting, hashing. */
+#include "pp_core.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+bool pp_str_eq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+bool pp_str_startswith(const char *s, const char *prefix)
+{
+    return s && prefix && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool pp_str_endswith(const char *s, const char *suffix)
+{
+    if (!s || !suffix)
+        return false;
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+int pp_parse_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s || isspace((unsigned char)*s))
+        return pp_err_set(PP_EINVAL, "'%s' is not a number", s ? s : "");
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end)
+        return pp_err_set(PP_EINVAL, "'%s' is not a number", s);
+    if (v < min || v > max)
+        return pp_err_set(PP_EINVAL, "%ld is outside %ld..%ld", v, min, max);
+    *out = v;
+    return 0;
+}
+
+char **pp_str_split(const char *s, char sep, size_t *n_out)
+{
+    size_t cap = 4, n = 0;
+    char **v = pp_xcalloc(cap, sizeof(*v));
+    const char *p = s ? s : "";
+    while (*p) {
+        const char *e = strchr(p, sep);
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        const char *a = p, *b = p + len;
+        while (a < b && isspace((unsigned char)*a))
+            a++;
+        while (b > a && isspace((unsigned char)b[-1]))
+            b--;
+        if (b > a) {
+            if (n + 2 > cap) {
+                cap *= 2;
+                v = pp_xrealloc(v, cap * sizeof(*v));
+            }
+            v[n++] = pp_xstrndup(a, (size_t)(b - a));
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    v[n] = NULL;
+    if (n_out)
+        *n_out = n;
+    return v;
+}
+
+void pp_strv_free(char **v)
+{
+    if (!v)
+        return;
+    for (char **p = v; *p; p++)
+        free(*p);
+    free(v);
+}
+
+size_t pp_strv_len(char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    return n;
+}
+
+bool pp_strv_contains(char *const *v, const char *s)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        if (strcmp(v[i], s) == 0)
+            return true;
+    return false;
+}
+
+void pp_hex(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void pp_sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+    pp_hex(md, 32, out);
+}
