@@ -26,6 +26,9 @@ typedef struct pp_cmd {
 
 const pp_cmd *pp_cli_find(const char *name);
 
+/* Command entry points, one per file (argv[0] is the command name). */
+int pp_cmd_doctor(int argc, char **argv);
+
 /* "parapet: <what>: <why>" on stderr, one line, redacted. Returns PP_EXIT_USAGE so that
  * `return pp_cli_usage_error(...)` reads naturally. */
 int pp_cli_usage_error(const char *fmt, ...) PP_PRINTF(1, 2);

@@ -9,8 +9,6 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
-int pp_cmd_doctor(int argc, char **argv);
-
 static const pp_cmd commands[] = {
     {"doctor", "check credentials, endpoints and permissions per service",
      "parapet doctor [--profile P] [--endpoint-url URL] [--region R] [--services LIST]\n"
