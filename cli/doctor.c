@@ -117,17 +117,15 @@ int pp_cmd_doctor(int argc, char **argv)
         exit_code = PP_EXIT_INCOMPLETE;
         goto _exit;
     }
-    printf("identity     %s (account %s)\n\n",
-           json_string_value(json_object_get(who.data, "Arn")),
+    printf("identity     %s (account %s)\n\n", json_string_value(json_object_get(who.data, "Arn")),
            json_string_value(json_object_get(who.data, "Account")));
 
     for (size_t i = 0; i < N_PROBES; i++) {
         if (!wanted[i])
             continue;
         inputs[n] = json_loads(probes[i].input, 0, NULL);
-        reqs[n] = (pp_aws_req){.service = probes[i].service,
-                               .operation = probes[i].operation,
-                               .input = inputs[n]};
+        reqs[n] = (pp_aws_req){
+            .service = probes[i].service, .operation = probes[i].operation, .input = inputs[n]};
         idx[n++] = i;
     }
     pp_aws_call_many(client, reqs, n, resps);

@@ -35,8 +35,8 @@ int pp_severity_parse(const char *s, enum pp_severity *out)
             *out = (enum pp_severity)i;
             return 0;
         }
-    return pp_err_set(PP_EINVAL,
-                      "'%s' is not a severity (critical, high, medium, low, info)", s ? s : "");
+    return pp_err_set(PP_EINVAL, "'%s' is not a severity (critical, high, medium, low, info)",
+                      s ? s : "");
 }
 
 void pp_rule_meta_free(pp_rule_meta *m)
@@ -111,8 +111,8 @@ pp_finding *pp_results_add(pp_results *r, const pp_rule_meta *rule)
 void pp_finding_set_id(pp_finding *f)
 {
     /* NUL separators keep "a"+"bc" and "ab"+"c" apart. */
-    const char *parts[] = {f->rule ? f->rule->id : "", f->res_type, f->account,
-                           f->region,  f->res_id,                   f->address};
+    const char *parts[] = {
+        f->rule ? f->rule->id : "", f->res_type, f->account, f->region, f->res_id, f->address};
     pp_buf b;
     pp_buf_init(&b, 0);
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-pp_resource *pp_resource_new(const char *type, const char *id, const char *arn,
-                             const char *account, const char *region, json_t *doc)
+pp_resource *pp_resource_new(const char *type, const char *id, const char *arn, const char *account,
+                             const char *region, json_t *doc)
 {
     pp_resource *r = pp_xcalloc(1, sizeof(*r));
     r->type = pp_xstrdup(type);
@@ -92,6 +92,7 @@ void pp_inventory_free(pp_inventory *inv)
         free(c->service);
         free(c->operation);
         free(c->error);
+        free(c->types);
     }
     free(inv->coverage);
     for (size_t i = 0; i < inv->n_scopes; i++) {
@@ -118,8 +119,7 @@ static struct type_bucket *bucket_for(pp_inventory *inv, const char *type, bool 
     struct type_bucket *b = &inv->buckets[inv->n_buckets++];
     memset(b, 0, sizeof(*b));
     b->type = pp_xstrdup(type);
-    inv->type_names =
-        pp_xrealloc(inv->type_names, (inv->n_buckets + 1) * sizeof(*inv->type_names));
+    inv->type_names = pp_xrealloc(inv->type_names, (inv->n_buckets + 1) * sizeof(*inv->type_names));
     for (size_t i = 0; i < inv->n_buckets; i++)
         inv->type_names[i] = inv->buckets[i].type;
     inv->type_names[inv->n_buckets] = NULL;
@@ -206,6 +206,8 @@ void pp_inventory_add_coverage(pp_inventory *inv, const pp_coverage *c)
     d->error = pp_xstrdup(c->error);
     d->calls = c->calls;
     d->retries = c->retries;
+    d->types = pp_xstrdup(c->types);
+    d->per_resource = c->per_resource;
 }
 
 size_t pp_inventory_coverage_count(const pp_inventory *inv)
@@ -223,8 +225,39 @@ const pp_coverage *pp_inventory_coverage_error(const pp_inventory *inv, const ch
 {
     for (size_t i = 0; i < inv->n_cov; i++) {
         const pp_coverage *c = &inv->coverage[i];
-        if (!c->ok && pp_str_eq(c->service, service) && pp_str_eq(c->account, account) &&
-            pp_str_eq(c->region, region))
+        if (!c->ok && !c->per_resource && pp_str_eq(c->service, service) &&
+            pp_str_eq(c->account, account) && pp_str_eq(c->region, region))
+            return c;
+    }
+    return NULL;
+}
+
+static bool list_has(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, item, n) == 0)
+            return true;
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
+
+const pp_coverage *pp_inventory_coverage_error_for_type(const pp_inventory *inv,
+                                                        const char *account, const char *region,
+                                                        const char *type)
+{
+    const pp_type *t = pp_type_find(type);
+    if (!t)
+        return NULL;
+    for (size_t i = 0; i < inv->n_cov; i++) {
+        const pp_coverage *c = &inv->coverage[i];
+        if (c->ok || c->per_resource || !pp_str_eq(c->account, account) ||
+            !pp_str_eq(c->region, region))
+            continue;
+        if (c->types ? list_has(c->types, type) : pp_str_eq(c->service, t->service))
             return c;
     }
     return NULL;

@@ -103,10 +103,9 @@ static char *substitute(pcre2_code *re, const char *s)
     for (int attempt = 0; attempt < 4; attempt++) {
         char *out = pp_xmalloc(outlen);
         PCRE2_SIZE got = outlen;
-        int rc = pcre2_substitute(re, (PCRE2_SPTR)s, len, 0,
-                                  PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, NULL,
-                                  NULL, (PCRE2_SPTR) "$1" MASK, PCRE2_ZERO_TERMINATED,
-                                  (PCRE2_UCHAR *)out, &got);
+        int rc = pcre2_substitute(
+            re, (PCRE2_SPTR)s, len, 0, PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH,
+            NULL, NULL, (PCRE2_SPTR) "$1" MASK, PCRE2_ZERO_TERMINATED, (PCRE2_UCHAR *)out, &got);
         if (rc >= 0)
             return out;
         free(out);

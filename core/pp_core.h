@@ -38,7 +38,7 @@ enum pp_severity {
     PP_SEV_CRITICAL,
 };
 
-const char *pp_status_name(enum pp_status s);     /* "PASS" */
+const char *pp_status_name(enum pp_status s); /* "PASS" */
 int pp_status_parse(const char *s, enum pp_status *out);
 const char *pp_severity_name(enum pp_severity s); /* "high" */
 int pp_severity_parse(const char *s, enum pp_severity *out);
@@ -67,7 +67,7 @@ typedef struct pp_finding {
     char *res_arn;
     char *account;
     char *region;
-    char *address;  /* Terraform address, plan findings only */
+    char *address; /* Terraform address, plan findings only */
     char *message;
     json_t *evidence;    /* what matched (FAIL) or why it could not be evaluated (ERROR); or NULL */
     json_t *suppression; /* {"owner","reason","expires","expired": bool} or NULL */
@@ -191,8 +191,7 @@ typedef void (*pp_log_sink)(enum pp_log_level level, const char *component, cons
                             void *ud);
 void pp_log_set_sink(pp_log_sink sink, void *ud, enum pp_log_level max_level);
 bool pp_log_enabled(enum pp_log_level level);
-void pp_log(enum pp_log_level level, const char *component, const char *fmt, ...)
-    PP_PRINTF(3, 4);
+void pp_log(enum pp_log_level level, const char *component, const char *fmt, ...) PP_PRINTF(3, 4);
 
 /* Registers a secret value (secret key, session token, external id) so that it is masked
  * wherever it appears in logs, errors and reports. Short values (< 8 bytes) are ignored. */
@@ -226,15 +225,15 @@ typedef struct pp_resource {
     char *arn;     /* NULL when AWS has none */
     char *account; /* NULL for a plan resource whose account is unknown */
     char *region;
-    char *address; /* Terraform address for plan resources, else NULL */
-    json_t *doc;   /* owned reference, an object */
-    json_t *errors; /* owned reference or NULL: {top-level key: "Operation: Code: message"} */
+    char *address;   /* Terraform address for plan resources, else NULL */
+    json_t *doc;     /* owned reference, an object */
+    json_t *errors;  /* owned reference or NULL: {top-level key: "Operation: Code: message"} */
     json_t *unknown; /* plan resources: after_unknown mirror of doc (true = unknown), or NULL */
 } pp_resource;
 
 /* Takes a new reference to doc. */
-pp_resource *pp_resource_new(const char *type, const char *id, const char *arn,
-                             const char *account, const char *region, json_t *doc);
+pp_resource *pp_resource_new(const char *type, const char *id, const char *arn, const char *account,
+                             const char *region, json_t *doc);
 void pp_resource_free(pp_resource *r);
 /* Records that `key` of the document could not be collected. */
 void pp_resource_set_error(pp_resource *r, const char *key, const char *error);
@@ -249,6 +248,12 @@ typedef struct pp_coverage {
     char *error; /* "Code: message" when !ok */
     int calls;   /* how many requests (pages, fan-out) this record stands for */
     int retries;
+    /* Which resource types are incomplete when this call fails: a comma-separated list, or NULL
+     * for every type of the service. A per-resource follow-up call (GetKeyRotationStatus for one
+     * key) sets per_resource: its failure is recorded in those resources' `errors` instead, and
+     * does not make the whole scope unknown. */
+    char *types;
+    bool per_resource;
 } pp_coverage;
 
 /* The set of resources and coverage records a scan, an import or a plan produced. Resources are
@@ -284,6 +289,11 @@ const pp_coverage *pp_inventory_coverage_at(const pp_inventory *inv, size_t i);
  * for it succeeded. Rules use this to turn "no resources" into ERROR instead of PASS. */
 const pp_coverage *pp_inventory_coverage_error(const pp_inventory *inv, const char *account,
                                                const char *region, const char *service);
+/* The same, narrowed to the calls a type depends on (records with no `types` count for every
+ * type of their service). Per-resource records never count. */
+const pp_coverage *pp_inventory_coverage_error_for_type(const pp_inventory *inv,
+                                                        const char *account, const char *region,
+                                                        const char *type);
 
 /* ---- resource types ---------------------------------------------------------------------------
  * The registry of types parapet knows (design.md section 3): which service collects each, whether
@@ -321,7 +331,7 @@ enum pp_severity {
     PP_SEV_CRITICAL,
 };
 
-const char *pp_status_name(enum pp_status s);     /* "PASS" */
+const char *pp_status_name(enum pp_status s); /* "PASS" */
 int pp_status_parse(const char *s, enum pp_status *out);
 const char *pp_severity_name(enum pp_severity s); /* "high" */
 int pp_severity_parse(const char *s, enum pp_severity *out);
@@ -350,7 +360,7 @@ typedef struct pp_finding {
     char *res_arn;
     char *account;
     char *region;
-    char *address;  /* Terraform address, plan findings only */
+    char *address; /* Terraform address, plan findings only */
     char *message;
     json_t *evidence;    /* what matched (FAIL) or why it could not be evaluated (ERROR); or NULL */
     json_t *suppression; /* {"owner","reason","expires","expired": bool} or NULL */

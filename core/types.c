@@ -19,7 +19,7 @@
         p "[].UserIdGroupPairs[].VpcId", p "[].UserIdGroupPairs[].VpcPeeringConnectionId",         \
         p "[].UserIdGroupPairs[].PeeringStatus", p "[].UserIdGroupPairs[].Description"
 #define INLINE_POLICIES(p) p "[].PolicyName", p "[].PolicyDocument.*"
-#define ATTACHED "AttachedManagedPolicies[].PolicyName", "AttachedManagedPolicies[].PolicyArn"
+#define ATTACHED           "AttachedManagedPolicies[].PolicyName", "AttachedManagedPolicies[].PolicyArn"
 #define CREDENTIAL_REPORT(p)                                                                       \
     p ".user", p ".arn", p ".user_creation_time", p ".password_enabled", p ".password_last_used",  \
         p ".password_last_changed", p ".password_next_rotation", p ".mfa_active",                  \
@@ -86,7 +86,7 @@ static const char *const user_paths[] = {
 };
 
 static const char *const group_paths[] = {
-    "Path", "GroupName", "GroupId", "Arn", "CreateDate", INLINE_POLICIES("GroupPolicyList"),
+    "Path",   "GroupName", "GroupId", "Arn", "CreateDate", INLINE_POLICIES("GroupPolicyList"),
     ATTACHED, NULL,
 };
 
@@ -474,12 +474,8 @@ static const char *const recorder_paths[] = {
 };
 
 static const char *const channel_paths[] = {
-    "name",
-    "s3BucketName",
-    "s3KeyPrefix",
-    "s3KmsKeyArn",
-    "snsTopicARN",
-    "configSnapshotDeliveryProperties.deliveryFrequency",
+    "name",        "s3BucketName", "s3KeyPrefix",
+    "s3KmsKeyArn", "snsTopicARN",  "configSnapshotDeliveryProperties.deliveryFrequency",
     NULL,
 };
 

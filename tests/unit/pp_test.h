@@ -13,8 +13,8 @@ static const char *pp_test_current;
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: [%s] check failed: %s\n", __FILE__, __LINE__,                 \
-                    pp_test_current, #cond);                                                       \
+            fprintf(stderr, "%s:%d: [%s] check failed: %s\n", __FILE__, __LINE__, pp_test_current, \
+                    #cond);                                                                        \
             pp_test_failures++;                                                                    \
         }                                                                                          \
     } while (0)
@@ -23,7 +23,7 @@ static const char *pp_test_current;
     do {                                                                                           \
         const char *pp_a_ = (a), *pp_b_ = (b);                                                     \
         if (!pp_a_ || !pp_b_ || strcmp(pp_a_, pp_b_) != 0) {                                       \
-            fprintf(stderr, "%s:%d: [%s] %s\n  got:      \"%s\"\n  expected: \"%s\"\n", __FILE__, \
+            fprintf(stderr, "%s:%d: [%s] %s\n  got:      \"%s\"\n  expected: \"%s\"\n", __FILE__,  \
                     __LINE__, pp_test_current, #a, pp_a_ ? pp_a_ : "(null)",                       \
                     pp_b_ ? pp_b_ : "(null)");                                                     \
             pp_test_failures++;                                                                    \
@@ -71,7 +71,7 @@ static inline int pp_test_run(const pp_test_case *cases, size_t n, int argc, cha
     int main(int argc, char **argv)                                                                \
     {                                                                                              \
         static const pp_test_case cases[] = {__VA_ARGS__};                                         \
-        return pp_test_run(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);                  \
+        return pp_test_run(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);                   \
     }
 
 #define TEST(fn)                                                                                   \

@@ -99,11 +99,33 @@ static void inventory(void)
     CHECK_INT(n, 2);
     CHECK_STR(sgs[1]->id, "sg-2");
     CHECK(pp_inventory_of_type(inv, "AWS::IAM::User", &n) == NULL && n == 0);
-    pp_coverage c = {.account = "1", .region = "r", .service = "kms", .operation = "ListKeys",
-                     .ok = false, .error = "AccessDenied: no"};
+    pp_coverage c = {.account = "1",
+                     .region = "r",
+                     .service = "kms",
+                     .operation = "ListKeys",
+                     .ok = false,
+                     .error = "AccessDenied: no"};
     pp_inventory_add_coverage(inv, &c);
     CHECK(pp_inventory_coverage_error(inv, "1", "r", "kms") != NULL);
     CHECK(pp_inventory_coverage_error(inv, "1", "r", "ec2") == NULL);
+    CHECK(pp_inventory_coverage_error_for_type(inv, "1", "r", "AWS::KMS::Key") != NULL);
+    pp_coverage fl = {.account = "1",
+                      .region = "r",
+                      .service = "ec2",
+                      .operation = "DescribeFlowLogs",
+                      .error = "AccessDenied: no",
+                      .types = "AWS::EC2::FlowLog"};
+    pp_inventory_add_coverage(inv, &fl);
+    pp_coverage one = {.account = "1",
+                       .region = "r",
+                       .service = "ec2",
+                       .operation = "DescribeSecurityGroupRules",
+                       .error = "Throttling: x",
+                       .per_resource = true};
+    pp_inventory_add_coverage(inv, &one);
+    CHECK(pp_inventory_coverage_error_for_type(inv, "1", "r", "AWS::EC2::FlowLog") != NULL);
+    CHECK(pp_inventory_coverage_error_for_type(inv, "1", "r", "AWS::EC2::SecurityGroup") == NULL);
+    CHECK(pp_inventory_coverage_error(inv, "1", "r", "ec2") != NULL);
     pp_inventory_free(inv);
     pp_inventory_free(NULL);
 }
