@@ -199,6 +199,11 @@ const char *pp_aws_client_cred_source(pp_aws_client *c);
 /* Endpoint URL and signing region for a service in a region. Caller frees *url. */
 int pp_aws_client_endpoint(pp_aws_client *c, const pp_service *svc, const char *region,
                            char **url, const char **signing_region);
+/* S3 bucket addressing for the URL above: true (path-style, <url>/<bucket>/<key>) whenever the
+ * endpoint is configured (--endpoint-url, AWS_ENDPOINT_URL*, profile), false for the AWS default,
+ * where the bucket goes into the host (<bucket>.s3.<region>.amazonaws.com; SDKs still use
+ * path-style for bucket names with dots, which a wildcard certificate cannot cover). */
+bool pp_aws_client_path_style(pp_aws_client *c, const pp_service *svc);
 
 /* ---- calls ----------------------------------------------------------------------------------
  * input uses the wire names of the operation's parameters, structured: for query and EC2 a list
