@@ -1,0 +1,742 @@
+/* Snapshots: the writer that producers feed (batched inserts through prepared statements), the
+ * readers (resolve, stream, load into a pp_inventory), history and retention. */
+#include "store_internal.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows per transaction for a non-atomic writer: large enough that commits cost nothing next to
+ * the inserts, small enough that a killed scan keeps most of what it had. */
+#define BATCH_ROWS 20000
+
+struct pp_store_writer {
+    pp_store *st;
+    int64_t snapshot;
+    unsigned flags;
+    bool in_tx;
+    size_t pending;
+    long resources;
+    long calls, retries, errors;
+    sqlite3_stmt *ins_resource;
+    sqlite3_stmt *ins_coverage;
+    sqlite3_stmt *ins_scope;
+    pp_buf doc;
+    pp_buf canon;
+};
+
+static bool valid_source(const char *s)
+{
+    return pp_str_eq(s, "aws") || pp_str_eq(s, "import") || pp_str_eq(s, "terraform-plan");
+}
+
+static int step_done(pp_store *st, sqlite3_stmt *s, const char *what)
+{
+    int src = sqlite3_step(s);
+    int rc = src == SQLITE_DONE ? 0 : pp_store_sql_error(st, src, what);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc;
+}
+
+static int ensure_tx(pp_store_writer *w)
+{
+    if (w->in_tx)
+        return 0;
+    int rc = pp_store_begin(w->st);
+    if (!rc)
+        w->in_tx = true;
+    return rc;
+}
+
+/* Counts a row; a non-atomic writer commits every BATCH_ROWS rows. */
+static int row_added(pp_store_writer *w)
+{
+    if (++w->pending < BATCH_ROWS || (w->flags & PP_STORE_ATOMIC))
+        return 0;
+    w->pending = 0;
+    w->in_tx = false;
+    return pp_store_commit(w->st);
+}
+
+int pp_store_writer_begin(pp_store *st, const char *source, time_t started_at, unsigned flags,
+                          pp_store_writer **out)
+{
+    pp_store_writer *w = NULL;
+    sqlite3_stmt *s = NULL;
+    *out = NULL;
+    if (!valid_source(source))
+        return pp_err_set(PP_EINVAL, "snapshot source '%s' is not aws, import or terraform-plan",
+                          source ? source : "");
+    w = pp_xcalloc(1, sizeof(*w));
+    w->st = st;
+    w->flags = flags;
+    pp_buf_init(&w->doc, PP_BUF_DEFAULT_MAX);
+    pp_buf_init(&w->canon, PP_BUF_DEFAULT_MAX);
+    int rc = pp_store_prepare(st,
+                              "INSERT INTO resources (snapshot_id, type, id, arn, account, region, "
+                              "address, document, errors, unknown, content_hash) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              &w->ins_resource);
+    if (!rc)
+        rc = pp_store_prepare(st,
+                              "INSERT INTO coverage (snapshot_id, account, region, service, "
+                              "operation, ok, error, calls, retries) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              &w->ins_coverage);
+    if (!rc)
+        rc = pp_store_prepare(st,
+                              "INSERT OR IGNORE INTO scope (snapshot_id, account, region) "
+                              "VALUES (?, ?, ?)",
+                              &w->ins_scope);
+    if (!rc)
+        rc = pp_store_prepare(st,
+                              "INSERT INTO snapshots (source, started_at, tool_version, complete) "
+                              "VALUES (?, ?, ?, 0)",
+                              &s);
+    if (rc)
+        goto _exit;
+    /* An atomic writer opens its one transaction before the snapshot row exists, so not even an
+     * incomplete snapshot is visible until finish. Otherwise the row commits now: a producer
+     * killed from here on leaves an incomplete snapshot that `history` shows. */
+    if (flags & PP_STORE_ATOMIC) {
+        rc = ensure_tx(w);
+        if (rc)
+            goto _exit;
+    }
+    sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)(started_at ? started_at : pp_time_now()));
+    sqlite3_bind_text(s, 3, PP_VERSION, -1, SQLITE_STATIC);
+    rc = step_done(st, s, "begin snapshot");
+    if (rc)
+        goto _exit;
+    w->snapshot = sqlite3_last_insert_rowid(st->db);
+    pp_log(PP_LOG_DEBUG, "store", "snapshot %lld begun (%s)", (long long)w->snapshot, source);
+_exit:
+    sqlite3_finalize(s);
+    if (rc) {
+        pp_store_writer_free(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+int64_t pp_store_writer_snapshot(const pp_store_writer *w)
+{
+    return w->snapshot;
+}
+
+int pp_store_writer_add_resource(pp_store_writer *w, const pp_resource *r)
+{
+    if (!r->type || !r->id || !*r->id || !json_is_object(r->doc))
+        return pp_err_set(PP_EINVAL, "resource %s %s: needs a type, an id and a document object",
+                          r->type ? r->type : "(no type)", r->id ? r->id : "(no id)");
+    int rc = pp_store_dump_json(&w->doc, r->doc, false);
+    if (!rc)
+        rc = pp_store_dump_json(&w->canon, r->doc, true);
+    if (rc)
+        return pp_err_prefix(rc, "resource %s %s", r->type, r->id);
+    char hash[65];
+    pp_sha256_hex(w->canon.data, w->canon.len, hash);
+    rc = ensure_tx(w);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = w->ins_resource;
+    sqlite3_bind_int64(s, 1, w->snapshot);
+    pp_store_bind_text(s, 2, r->type);
+    pp_store_bind_text(s, 3, r->id);
+    pp_store_bind_text(s, 4, r->arn);
+    pp_store_bind_text(s, 5, r->account);
+    pp_store_bind_text(s, 6, r->region);
+    pp_store_bind_text(s, 7, r->address);
+    sqlite3_bind_text(s, 8, w->doc.data, (int)w->doc.len, SQLITE_STATIC);
+    pp_store_bind_json(s, 9, r->errors);
+    pp_store_bind_json(s, 10, r->unknown);
+    sqlite3_bind_text(s, 11, hash, 64, SQLITE_STATIC);
+    int src = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (src == SQLITE_CONSTRAINT || (src & 0xff) == SQLITE_CONSTRAINT)
+        return pp_err_set(PP_EINVAL, "resource %s %s in %s/%s appears twice in one snapshot",
+                          r->type, r->id, r->account ? r->account : "-",
+                          r->region ? r->region : "-");
+    if (src != SQLITE_DONE)
+        return pp_store_sql_error(w->st, src, "add resource");
+    w->resources++;
+    return row_added(w);
+}
+
+int pp_store_writer_add_coverage(pp_store_writer *w, const pp_coverage *c)
+{
+    if (!c->service || !c->operation)
+        return pp_err_set(PP_EINVAL, "coverage record needs a service and an operation");
+    int rc = ensure_tx(w);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = w->ins_coverage;
+    sqlite3_bind_int64(s, 1, w->snapshot);
+    pp_store_bind_text(s, 2, c->account);
+    pp_store_bind_text(s, 3, c->region);
+    pp_store_bind_text(s, 4, c->service);
+    pp_store_bind_text(s, 5, c->operation);
+    sqlite3_bind_int(s, 6, c->ok ? 1 : 0);
+    pp_store_bind_text(s, 7, c->error);
+    sqlite3_bind_int(s, 8, c->calls);
+    sqlite3_bind_int(s, 9, c->retries);
+    rc = step_done(w->st, s, "add coverage");
+    if (rc)
+        return rc;
+    w->calls += c->calls;
+    w->retries += c->retries;
+    w->errors += c->ok ? 0 : 1;
+    return row_added(w);
+}
+
+int pp_store_writer_add_scope(pp_store_writer *w, const char *account, const char *region)
+{
+    if (!account || !region)
+        return pp_err_set(PP_EINVAL, "scope needs an account and a region");
+    int rc = ensure_tx(w);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = w->ins_scope;
+    sqlite3_bind_int64(s, 1, w->snapshot);
+    sqlite3_bind_text(s, 2, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, region, -1, SQLITE_STATIC);
+    rc = step_done(w->st, s, "add scope");
+    return rc ? rc : row_added(w);
+}
+
+int pp_store_writer_add_inventory(pp_store_writer *w, const pp_inventory *inv)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < pp_inventory_count(inv); i++)
+        rc = pp_store_writer_add_resource(w, pp_inventory_at(inv, i));
+    for (size_t i = 0; !rc && i < pp_inventory_coverage_count(inv); i++)
+        rc = pp_store_writer_add_coverage(w, pp_inventory_coverage_at(inv, i));
+    for (size_t i = 0; !rc && i < pp_inventory_scope_count(inv); i++) {
+        const char *account = NULL, *region = NULL;
+        pp_inventory_scope_at(inv, i, &account, &region);
+        rc = pp_store_writer_add_scope(w, account, region);
+    }
+    return rc;
+}
+
+/* The distinct values of a scope column as a JSON array, sorted. */
+static int scope_values(pp_store *st, int64_t snapshot, bool regions, json_t **out)
+{
+    sqlite3_stmt *s = NULL;
+    json_t *arr = json_array();
+    int rc = pp_store_prepare(st,
+                              regions ? "SELECT DISTINCT region FROM scope WHERE snapshot_id = ? "
+                                        "AND region <> 'global' ORDER BY region"
+                                      : "SELECT DISTINCT account FROM scope WHERE snapshot_id = ? "
+                                        "ORDER BY account",
+                              &s);
+    if (rc)
+        goto _exit;
+    sqlite3_bind_int64(s, 1, snapshot);
+    int src;
+    while ((src = sqlite3_step(s)) == SQLITE_ROW)
+        json_array_append_new(arr, json_string((const char *)sqlite3_column_text(s, 0)));
+    if (src != SQLITE_DONE)
+        rc = pp_store_sql_error(st, src, "read scope");
+_exit:
+    sqlite3_finalize(s);
+    if (rc) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
+int pp_store_writer_finish(pp_store_writer *w, const pp_snapshot_info *info,
+                           pp_snapshot_info *info_out)
+{
+    json_t *accounts = NULL, *regions = NULL;
+    sqlite3_stmt *s = NULL;
+    pp_store *st = w->st;
+    int rc = ensure_tx(w);
+    if (rc)
+        goto _exit;
+    if (info && info->accounts)
+        accounts = json_incref(info->accounts);
+    else
+        rc = scope_values(st, w->snapshot, false, &accounts);
+    if (!rc && info && info->regions)
+        regions = json_incref(info->regions);
+    else if (!rc)
+        rc = scope_values(st, w->snapshot, true, &regions);
+    if (!rc)
+        rc = pp_store_prepare(st,
+                              "UPDATE snapshots SET finished_at = ?, accounts = ?, regions = ?, "
+                              "tool_version = ?, calls = ?, retries = ?, errors = ?, "
+                              "resources = ?, complete = 1 WHERE id = ?",
+                              &s);
+    if (rc)
+        goto _exit;
+    /* All-zero counters in info mean "not counted": derive them from the coverage added. */
+    bool counted = info && (info->calls || info->retries || info->errors);
+    time_t finished = info && info->finished_at ? info->finished_at : pp_time_now();
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)finished);
+    pp_store_bind_json(s, 2, accounts);
+    pp_store_bind_json(s, 3, regions);
+    pp_store_bind_text(s, 4, info && info->tool_version ? info->tool_version : PP_VERSION);
+    sqlite3_bind_int64(s, 5, counted ? info->calls : w->calls);
+    sqlite3_bind_int64(s, 6, counted ? info->retries : w->retries);
+    sqlite3_bind_int64(s, 7, counted ? info->errors : w->errors);
+    sqlite3_bind_int64(s, 8, w->resources);
+    sqlite3_bind_int64(s, 9, w->snapshot);
+    rc = step_done(st, s, "finish snapshot");
+    if (!rc)
+        rc = pp_store_commit(st);
+    if (rc)
+        goto _exit;
+    w->in_tx = false;
+    w->pending = 0;
+    pp_log(PP_LOG_INFO, "store", "snapshot %lld complete: %ld resources", (long long)w->snapshot,
+           w->resources);
+    if (info_out)
+        rc = pp_store_snapshot_info(st, w->snapshot, info_out);
+_exit:
+    sqlite3_finalize(s);
+    json_decref(accounts);
+    json_decref(regions);
+    return rc;
+}
+
+void pp_store_writer_free(pp_store_writer *w)
+{
+    if (!w)
+        return;
+    if (w->in_tx)
+        pp_store_rollback(w->st);
+    sqlite3_finalize(w->ins_resource);
+    sqlite3_finalize(w->ins_coverage);
+    sqlite3_finalize(w->ins_scope);
+    pp_buf_free(&w->doc);
+    pp_buf_free(&w->canon);
+    free(w);
+}
+
+static const char *source_name(enum pp_source_kind k)
+{
+    switch (k) {
+    case PP_SOURCE_IMPORT:
+        return "import";
+    case PP_SOURCE_PLAN:
+        return "terraform-plan";
+    default:
+        return "aws";
+    }
+}
+
+int pp_store_save_inventory(pp_store *st, const pp_inventory *inv, const pp_snapshot_info *info,
+                            int64_t *snapshot_out)
+{
+    pp_store_writer *w = NULL;
+    int rc = pp_store_writer_begin(st, source_name(pp_inventory_source(inv)),
+                                   info ? info->started_at : 0, PP_STORE_ATOMIC, &w);
+    if (!rc)
+        rc = pp_store_writer_add_inventory(w, inv);
+    if (!rc)
+        rc = pp_store_writer_finish(w, info, NULL);
+    if (!rc && snapshot_out)
+        *snapshot_out = w->snapshot;
+    pp_store_writer_free(w);
+    return rc;
+}
+
+/* ---- reading --------------------------------------------------------------------------------- */
+
+static int lookup_id(pp_store *st, const char *sql, int64_t arg, int64_t *out, bool *found)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = pp_store_prepare(st, sql, &s);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, arg);
+    int src = sqlite3_step(s);
+    *found = src == SQLITE_ROW;
+    if (src == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    else if (src != SQLITE_DONE)
+        rc = pp_store_sql_error(st, src, "query");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int pp_store_resolve_snapshot(pp_store *st, const char *spec, int64_t *out)
+{
+    bool found = false;
+    int64_t v = 0;
+    if (!spec || strcmp(spec, "latest") == 0) {
+        int rc =
+            lookup_id(st, "SELECT id FROM snapshots WHERE complete = 1 ORDER BY id DESC LIMIT 1", 0,
+                      &v, &found);
+        if (rc)
+            return rc;
+        if (!found)
+            return pp_err_set(PP_ENOTFOUND, "%s: no complete snapshot yet", st->path);
+        *out = v;
+        return 0;
+    }
+    long id = 0;
+    if (pp_parse_long(spec, 1, LONG_MAX, &id) != 0)
+        return pp_err_set(PP_EINVAL, "snapshot '%s' is not an id or 'latest'", spec);
+    int rc = lookup_id(st, "SELECT complete FROM snapshots WHERE id = ?", id, &v, &found);
+    if (rc)
+        return rc;
+    if (!found)
+        return pp_err_set(PP_ENOTFOUND, "%s: no snapshot %ld", st->path, id);
+    if (!v)
+        return pp_err_set(PP_EINVAL, "snapshot %ld is incomplete: its producer never finished it",
+                          id);
+    *out = id;
+    return 0;
+}
+
+int pp_store_previous_snapshot(pp_store *st, int64_t snapshot, int64_t *out)
+{
+    bool found = false;
+    int rc = lookup_id(st,
+                       "SELECT id FROM snapshots WHERE complete = 1 AND id < ?1 AND source = "
+                       "(SELECT source FROM snapshots WHERE id = ?1) ORDER BY id DESC LIMIT 1",
+                       snapshot, out, &found);
+    if (!rc && !found)
+        rc = pp_err_set(PP_ENOTFOUND, "no complete snapshot before %lld from the same source",
+                        (long long)snapshot);
+    return rc;
+}
+
+#define INFO_COLUMNS                                                                               \
+    "s.id, s.source, s.started_at, s.finished_at, s.accounts, s.regions, s.tool_version, "         \
+    "s.calls, s.retries, s.errors, s.resources, s.complete"
+#define INFO_NCOLS 12
+
+static void read_info(sqlite3_stmt *s, pp_snapshot_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->id = sqlite3_column_int64(s, 0);
+    info->source = pp_store_col_str(s, 1);
+    info->started_at = (time_t)sqlite3_column_int64(s, 2);
+    info->finished_at = (time_t)sqlite3_column_int64(s, 3);
+    info->accounts = pp_store_col_json(s, 4);
+    info->regions = pp_store_col_json(s, 5);
+    if (!json_is_array(info->accounts)) {
+        json_decref(info->accounts);
+        info->accounts = json_array();
+    }
+    if (!json_is_array(info->regions)) {
+        json_decref(info->regions);
+        info->regions = json_array();
+    }
+    info->tool_version = pp_store_col_str(s, 6);
+    info->calls = (long)sqlite3_column_int64(s, 7);
+    info->retries = (long)sqlite3_column_int64(s, 8);
+    info->errors = (long)sqlite3_column_int64(s, 9);
+    info->resources = (long)sqlite3_column_int64(s, 10);
+    info->complete = sqlite3_column_int(s, 11) != 0;
+}
+
+int pp_store_snapshot_info(pp_store *st, int64_t snapshot, pp_snapshot_info *out)
+{
+    sqlite3_stmt *s = NULL;
+    memset(out, 0, sizeof(*out));
+    int rc = pp_store_prepare(st, "SELECT " INFO_COLUMNS " FROM snapshots s WHERE s.id = ?", &s);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, snapshot);
+    int src = sqlite3_step(s);
+    if (src == SQLITE_ROW)
+        read_info(s, out);
+    else if (src == SQLITE_DONE)
+        rc = pp_err_set(PP_ENOTFOUND, "%s: no snapshot %lld", st->path, (long long)snapshot);
+    else
+        rc = pp_store_sql_error(st, src, "read snapshot");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int pp_store_each_resource(pp_store *st, int64_t snapshot, const pp_store_filter *filter,
+                           int (*cb)(void *ud, const pp_store_row *row), void *ud)
+{
+    static const pp_store_filter none = {0};
+    const pp_store_filter *f = filter ? filter : &none;
+    sqlite3_stmt *s = NULL;
+    /* The SQL is built from fixed fragments only; values are bound. resources_by_type yields
+     * (type, seq) order without a sort, so rows stream straight from the index. */
+    pp_buf sql;
+    pp_buf_init(&sql, 0);
+    pp_buf_puts(&sql, "SELECT type, id, arn, account, region, address, document, errors, unknown, "
+                      "content_hash FROM resources INDEXED BY resources_by_type "
+                      "WHERE snapshot_id = ?1");
+    if (f->type)
+        pp_buf_puts(&sql, " AND type = ?2");
+    if (f->account)
+        pp_buf_puts(&sql, " AND account = ?3");
+    if (f->region)
+        pp_buf_puts(&sql, " AND region = ?4");
+    pp_buf_puts(&sql, " ORDER BY type, seq");
+    int rc = pp_store_prepare(st, pp_buf_cstr(&sql), &s);
+    pp_buf_free(&sql);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, snapshot);
+    if (f->type)
+        sqlite3_bind_text(s, 2, f->type, -1, SQLITE_STATIC);
+    if (f->account)
+        sqlite3_bind_text(s, 3, f->account, -1, SQLITE_STATIC);
+    if (f->region)
+        sqlite3_bind_text(s, 4, f->region, -1, SQLITE_STATIC);
+    int src;
+    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+        pp_store_row row = {
+            .type = (const char *)sqlite3_column_text(s, 0),
+            .id = (const char *)sqlite3_column_text(s, 1),
+            .arn = (const char *)sqlite3_column_text(s, 2),
+            .account = (const char *)sqlite3_column_text(s, 3),
+            .region = (const char *)sqlite3_column_text(s, 4),
+            .address = (const char *)sqlite3_column_text(s, 5),
+            .document = (const char *)sqlite3_column_text(s, 6),
+            .errors = (const char *)sqlite3_column_text(s, 7),
+            .unknown = (const char *)sqlite3_column_text(s, 8),
+            .content_hash = (const char *)sqlite3_column_text(s, 9),
+        };
+        row.document_len = (size_t)sqlite3_column_bytes(s, 6);
+        rc = cb(ud, &row);
+        if (rc)
+            break;
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = pp_store_sql_error(st, src, "read resources");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static json_t *parse_text(const char *text)
+{
+    return text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+}
+
+static int load_row(void *ud, const pp_store_row *row)
+{
+    pp_inventory *inv = ud;
+    json_error_t err;
+    json_t *doc = json_loadb(row->document, row->document_len, 0, &err);
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return pp_err_set(PP_EIO, "stored document of %s %s is not a JSON object", row->type,
+                          row->id);
+    }
+    pp_resource *r = pp_resource_new(row->type, row->id, row->arn, row->account, row->region, doc);
+    json_decref(doc);
+    r->address = row->address ? pp_xstrdup(row->address) : NULL;
+    r->errors = parse_text(row->errors);
+    r->unknown = parse_text(row->unknown);
+    pp_inventory_add(inv, r);
+    return 0;
+}
+
+static int load_coverage_and_scope(pp_store *st, int64_t snapshot, pp_inventory *inv)
+{
+    sqlite3_stmt *s = NULL;
+    int src = SQLITE_DONE;
+    int rc = pp_store_prepare(st,
+                              "SELECT account, region, service, operation, ok, error, calls, "
+                              "retries FROM coverage WHERE snapshot_id = ? ORDER BY seq",
+                              &s);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, snapshot);
+    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+        pp_coverage c = {
+            .account = (char *)sqlite3_column_text(s, 0),
+            .region = (char *)sqlite3_column_text(s, 1),
+            .service = (char *)sqlite3_column_text(s, 2),
+            .operation = (char *)sqlite3_column_text(s, 3),
+            .ok = sqlite3_column_int(s, 4) != 0,
+            .error = (char *)sqlite3_column_text(s, 5),
+            .calls = sqlite3_column_int(s, 6),
+            .retries = sqlite3_column_int(s, 7),
+        };
+        pp_inventory_add_coverage(inv, &c);
+    }
+    if (src != SQLITE_DONE)
+        rc = pp_store_sql_error(st, src, "read coverage");
+    sqlite3_finalize(s);
+    s = NULL;
+    if (!rc)
+        rc = pp_store_prepare(st,
+                              "SELECT account, region FROM scope WHERE snapshot_id = ? ORDER BY "
+                              "account, region",
+                              &s);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, snapshot);
+    while ((src = sqlite3_step(s)) == SQLITE_ROW)
+        pp_inventory_add_scope(inv, (const char *)sqlite3_column_text(s, 0),
+                               (const char *)sqlite3_column_text(s, 1));
+    if (src != SQLITE_DONE)
+        rc = pp_store_sql_error(st, src, "read scope");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int pp_store_load_inventory(pp_store *st, int64_t snapshot, const pp_store_filter *filter,
+                            pp_inventory **out)
+{
+    pp_snapshot_info info;
+    pp_inventory *inv = NULL;
+    *out = NULL;
+    int rc = pp_store_snapshot_info(st, snapshot, &info);
+    if (rc)
+        return rc;
+    enum pp_source_kind kind = PP_SOURCE_AWS;
+    if (pp_str_eq(info.source, "import"))
+        kind = PP_SOURCE_IMPORT;
+    else if (pp_str_eq(info.source, "terraform-plan"))
+        kind = PP_SOURCE_PLAN;
+    pp_snapshot_info_clear(&info);
+    inv = pp_inventory_new(kind);
+    rc = pp_store_each_resource(st, snapshot, filter, load_row, inv);
+    if (!rc)
+        rc = load_coverage_and_scope(st, snapshot, inv);
+    if (rc) {
+        pp_inventory_free(inv);
+        return rc;
+    }
+    *out = inv;
+    return 0;
+}
+
+/* ---- history and retention ------------------------------------------------------------------- */
+
+int pp_store_history_list(pp_store *st, pp_store_history **out, size_t *n)
+{
+    sqlite3_stmt *s = NULL;
+    pp_store_history *h = NULL;
+    size_t count = 0, cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc = pp_store_prepare(
+        st,
+        "SELECT " INFO_COLUMNS ", e.id, e.n_pass, e.n_fail, e.n_error, e.n_unknown, e.n_manual, "
+        "e.n_suppressed, e.fail_by_framework, e.n_fail_open FROM snapshots s LEFT JOIN evaluations "
+        "e ON e.id = "
+        "(SELECT max(id) FROM evaluations WHERE snapshot_id = s.id) ORDER BY s.id",
+        &s);
+    if (rc)
+        return rc;
+    int src;
+    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 16;
+            h = pp_xrealloc(h, cap * sizeof(*h));
+        }
+        pp_store_history *e = &h[count++];
+        memset(e, 0, sizeof(*e));
+        read_info(s, &e->info);
+        int c = INFO_NCOLS;
+        e->evaluated = sqlite3_column_type(s, c) != SQLITE_NULL;
+        if (!e->evaluated)
+            continue;
+        for (int i = 0; i < PP_STATUS_COUNT; i++)
+            e->counts[i] = (long)sqlite3_column_int64(s, c + 1 + i);
+        e->suppressed = (long)sqlite3_column_int64(s, c + 6);
+        e->fail_by_framework = pp_store_col_json(s, c + 7);
+        e->fail = (long)sqlite3_column_int64(s, c + 8);
+    }
+    if (src != SQLITE_DONE)
+        rc = pp_store_sql_error(st, src, "read history");
+    sqlite3_finalize(s);
+    if (rc) {
+        pp_store_history_free(h, count);
+        return rc;
+    }
+    *out = h;
+    *n = count;
+    return 0;
+}
+
+void pp_store_history_free(pp_store_history *h, size_t n)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        pp_snapshot_info_clear(&h[i].info);
+        json_decref(h[i].fail_by_framework);
+    }
+    free(h);
+}
+
+int pp_store_history_trend(pp_store *st, size_t limit, json_t **out)
+{
+    pp_store_history *h = NULL;
+    size_t n = 0;
+    *out = NULL;
+    int rc = pp_store_history_list(st, &h, &n);
+    if (rc)
+        return rc;
+    size_t evaluated = 0;
+    for (size_t i = 0; i < n; i++)
+        evaluated += h[i].info.complete && h[i].evaluated;
+    size_t skip = limit && evaluated > limit ? evaluated - limit : 0;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (!h[i].info.complete || !h[i].evaluated)
+            continue;
+        if (skip) {
+            skip--;
+            continue;
+        }
+        char ts[32];
+        pp_time_format(h[i].info.started_at, ts);
+        json_array_append_new(arr,
+                              json_pack("{s:I, s:s, s:O}", "snapshot", (json_int_t)h[i].info.id,
+                                        "time", ts, "frameworks", h[i].fail_by_framework));
+    }
+    pp_store_history_free(h, n);
+    *out = arr;
+    return 0;
+}
+
+int pp_store_prune(pp_store *st, size_t keep, size_t *deleted)
+{
+    bool found = false;
+    int64_t oldest_kept = 0;
+    sqlite3_stmt *s = NULL;
+    if (deleted)
+        *deleted = 0;
+    if (keep < 1)
+        return pp_err_set(PP_EINVAL, "retention must keep at least one snapshot");
+    int rc = lookup_id(st,
+                       "SELECT id FROM snapshots WHERE complete = 1 ORDER BY id DESC LIMIT 1 "
+                       "OFFSET ?",
+                       (int64_t)(keep - 1), &oldest_kept, &found);
+    if (rc || !found)
+        return rc;
+    rc = pp_store_begin(st);
+    if (!rc)
+        rc = pp_store_prepare(st, "DELETE FROM snapshots WHERE id < ?", &s);
+    if (!rc) {
+        sqlite3_bind_int64(s, 1, oldest_kept);
+        rc = step_done(st, s, "prune");
+    }
+    size_t n = rc ? 0 : (size_t)sqlite3_changes(st->db);
+    if (!rc)
+        rc = pp_store_commit(st);
+    sqlite3_finalize(s);
+    if (rc) {
+        pp_store_rollback(st);
+        return rc;
+    }
+    if (n)
+        pp_log(PP_LOG_INFO, "store", "pruned %zu snapshots older than %lld", n,
+               (long long)oldest_kept);
+    if (deleted)
+        *deleted = n;
+    return 0;
+}
