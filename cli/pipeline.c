@@ -1,0 +1,285 @@
+/* The evaluation pipeline shared by scan, evaluate and report. */
+#include "pipeline.h"
+
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int pp_cli_fail_on(const char *s, enum pp_severity *out)
+{
+    if (!s) {
+        *out = PP_SEV_LOW;
+        return 0;
+    }
+    if (pp_severity_parse(s, out))
+        return pp_cli_usage_error("--fail-on: %s", pp_err_msg());
+    return 0;
+}
+
+int pp_cli_check_formats(const char *cmd, const char *formats)
+{
+    char **v = pp_str_split(formats, ',', NULL);
+    int rc = 0;
+    if (!v[0])
+        rc = pp_cli_usage_error("%s: --format is empty", cmd);
+    for (size_t i = 0; !rc && v[i]; i++)
+        if (!pp_report_writer_find(v[i]))
+            rc = pp_cli_usage_error("%s: --format: unknown format '%s' (known: html, json, ocsf, "
+                                    "csv, sarif, junit)",
+                                    cmd, v[i]);
+    pp_strv_free(v);
+    return rc;
+}
+
+static char *default_suppressions(const char *db)
+{
+    char *copy = pp_xstrdup(db ? db : PP_STORE_DEFAULT_PATH);
+    char *path = pp_xasprintf("%s/suppressions.yaml", dirname(copy));
+    free(copy);
+    if (access(path, R_OK) == 0)
+        return path;
+    free(path);
+    return NULL;
+}
+
+int pp_cli_load_rules(const char *cmd, const pp_cli_eval_opts *o, pp_ruleset **out)
+{
+    pp_buf diags;
+    pp_buf_init(&diags, 0);
+    char *supp = o->suppressions ? NULL : default_suppressions(o->db);
+    pp_rules_options ro = {.dirs = (const char *const *)o->policies,
+                           .env = o->env,
+                           .suppressions = o->suppressions ? o->suppressions : supp};
+    int rc = pp_rules_load(out, &ro, &diags);
+    if (rc) {
+        const char *d = pp_buf_cstr(&diags);
+        if (*d)
+            fputs(d, stderr);
+        if (!*d || d[strlen(d) - 1] != '\n')
+            fputc('\n', stderr);
+        pp_cli_error("%s: the policy packs have errors; nothing was evaluated", cmd);
+    }
+    pp_buf_free(&diags);
+    free(supp);
+    return rc ? PP_EXIT_USAGE : 0;
+}
+
+int pp_cli_open_store(const char *cmd, const char *db, bool create, pp_store **out)
+{
+    int rc = pp_store_open(out, db ? db : PP_STORE_DEFAULT_PATH, create ? PP_STORE_CREATE : 0);
+    if (rc == PP_ENOTFOUND)
+        return pp_cli_usage_error("%s: %s: no such database (run `parapet scan` first)", cmd,
+                                  db ? db : PP_STORE_DEFAULT_PATH);
+    if (rc)
+        return pp_cli_fail(rc, cmd);
+    return 0;
+}
+
+int pp_cli_exit_code(const pp_results *r, const pp_inventory *inv, enum pp_severity fail_on)
+{
+    bool fail = false, error = false;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const pp_finding *f = &r->findings[i];
+        if (f->suppressed || f->rule->severity < fail_on)
+            continue;
+        if (f->status == PP_STATUS_FAIL)
+            fail = true;
+        else if (f->status == PP_STATUS_ERROR)
+            error = true;
+    }
+    for (size_t i = 0; !error && inv && i < pp_inventory_coverage_count(inv); i++)
+        error = !pp_inventory_coverage_at(inv, i)->ok;
+    return fail ? PP_EXIT_FAIL : error ? PP_EXIT_INCOMPLETE : PP_EXIT_OK;
+}
+
+/* Findings of the previous snapshot's latest evaluation, or NULL. */
+static pp_results *previous_results(pp_store *st, int64_t snapshot, int64_t compare,
+                                    int64_t *prev_id)
+{
+    int64_t prev = compare, eval = 0;
+    pp_results *r = NULL;
+    *prev_id = 0;
+    if (compare < 0)
+        return NULL;
+    if (compare == 0 && pp_store_previous_snapshot(st, snapshot, &prev))
+        return NULL;
+    if (pp_store_latest_evaluation(st, prev, &eval) || pp_store_load_results(st, eval, &r))
+        return NULL;
+    *prev_id = prev;
+    return r;
+}
+
+static void outcome_fill(pp_cli_outcome *oc, const pp_results *r, const pp_results *prev,
+                         const pp_inventory *inv)
+{
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const pp_finding *f = &r->findings[i];
+        oc->counts[f->status]++;
+        if (f->suppressed)
+            oc->suppressed++;
+    }
+    for (size_t k = 0; k < r->n_rules; k++) {
+        const pp_rule_meta *m = r->rules[k];
+        for (size_t i = 0; i < r->n_findings; i++) {
+            const pp_finding *f = &r->findings[i];
+            if (f->rule == m && f->status == PP_STATUS_FAIL && !f->suppressed) {
+                oc->fail_by_sev[m->severity]++;
+                break;
+            }
+        }
+    }
+    for (size_t i = 0; inv && i < pp_inventory_coverage_count(inv); i++)
+        oc->coverage_errors += !pp_inventory_coverage_at(inv, i)->ok;
+    if (!prev)
+        return;
+    /* Sorted ids make "new" and "resolved" one merge-like pass per side. */
+    json_t *before = json_object();
+    for (size_t i = 0; i < prev->n_findings; i++)
+        if (prev->findings[i].status == PP_STATUS_FAIL)
+            json_object_set_new(before, prev->findings[i].id, json_true());
+    json_t *now = json_object();
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (r->findings[i].status == PP_STATUS_FAIL) {
+            json_object_set_new(now, r->findings[i].id, json_true());
+            if (!json_object_get(before, r->findings[i].id))
+                oc->new_fail++;
+        }
+    const char *id;
+    json_t *v;
+    json_object_foreach(before, id, v) if (!json_object_get(now, id)) oc->resolved++;
+    json_decref(before);
+    json_decref(now);
+}
+
+static int write_reports(const char *cmd, const pp_report_input *in, const pp_cli_eval_opts *o)
+{
+    const char *out = o->out ? o->out : "parapet-out";
+    int rc = pp_report_write_all(o->formats ? o->formats : "html,json", in, out);
+    if (rc) {
+        pp_cli_fail(rc, cmd);
+        return rc == PP_EINVAL ? PP_EXIT_USAGE : PP_EXIT_INCOMPLETE;
+    }
+    return 0;
+}
+
+int pp_cli_evaluate(const char *cmd, pp_store *st, int64_t snapshot, const pp_inventory *inv,
+                    const pp_snapshot_info *info, const pp_ruleset *rs, const pp_cli_eval_opts *o,
+                    pp_cli_outcome *oc)
+{
+    enum pp_severity fail_on;
+    pp_results *r = NULL, *prev = NULL;
+    json_t *trend = NULL;
+    int rc = pp_cli_fail_on(o->fail_on, &fail_on);
+    memset(oc, 0, sizeof(*oc));
+    if (rc)
+        return rc;
+    if ((rc = pp_rules_eval(rs, inv, pp_time_now(), &r))) {
+        rc = pp_cli_fail(rc, cmd);
+        goto _exit;
+    }
+    if ((rc = pp_store_save_results(st, snapshot, r, NULL))) {
+        rc = pp_cli_fail(rc, cmd);
+        goto _exit;
+    }
+    prev = previous_results(st, snapshot, 0, &oc->previous);
+    pp_store_history_trend(st, 30, &trend);
+    pp_report_input in = {.results = r,
+                          .inventory = inv,
+                          .snapshot = info,
+                          .previous = prev,
+                          .previous_snapshot = oc->previous,
+                          .history = trend};
+    if ((rc = write_reports(cmd, &in, o)))
+        goto _exit;
+    outcome_fill(oc, r, prev, inv);
+    oc->exit_code = pp_cli_exit_code(r, inv, fail_on);
+
+_exit:
+    json_decref(trend);
+    pp_results_free(prev);
+    pp_results_free(r);
+    return rc;
+}
+
+int pp_cli_report_from_store(const char *cmd, pp_store *st, int64_t snapshot, int64_t compare,
+                             const pp_cli_eval_opts *o, pp_cli_outcome *oc)
+{
+    enum pp_severity fail_on;
+    pp_results *r = NULL, *prev = NULL;
+    pp_inventory *inv = NULL;
+    pp_snapshot_info info = {0};
+    json_t *trend = NULL;
+    int64_t eval = 0;
+    int rc = pp_cli_fail_on(o->fail_on, &fail_on);
+    memset(oc, 0, sizeof(*oc));
+    if (rc)
+        return rc;
+    rc = pp_store_latest_evaluation(st, snapshot, &eval);
+    if (rc == PP_ENOTFOUND) {
+        rc = pp_cli_usage_error("%s: snapshot %lld was never evaluated (run `parapet evaluate "
+                                "--snapshot %lld`)",
+                                cmd, (long long)snapshot, (long long)snapshot);
+        goto _exit;
+    }
+    if (rc || (rc = pp_store_load_results(st, eval, &r)) ||
+        (rc = pp_store_load_inventory(st, snapshot, NULL, &inv)) ||
+        (rc = pp_store_snapshot_info(st, snapshot, &info))) {
+        rc = pp_cli_fail(rc, cmd);
+        goto _exit;
+    }
+    prev = previous_results(st, snapshot, compare, &oc->previous);
+    pp_store_history_trend(st, 30, &trend);
+    pp_report_input in = {.results = r,
+                          .inventory = inv,
+                          .snapshot = &info,
+                          .previous = prev,
+                          .previous_snapshot = oc->previous,
+                          .history = trend,
+                          .source_kind = "snapshot"};
+    if ((rc = write_reports(cmd, &in, o)))
+        goto _exit;
+    outcome_fill(oc, r, prev, inv);
+    oc->exit_code = pp_cli_exit_code(r, inv, fail_on);
+
+_exit:
+    json_decref(trend);
+    pp_snapshot_info_clear(&info);
+    pp_inventory_free(inv);
+    pp_results_free(prev);
+    pp_results_free(r);
+    return rc;
+}
+
+void pp_cli_print_summary(const pp_cli_outcome *oc, const pp_cli_eval_opts *o)
+{
+    if (o->quiet)
+        return;
+    long failed = 0;
+    for (int s = 0; s <= PP_SEV_CRITICAL; s++)
+        failed += oc->fail_by_sev[s];
+    printf("controls failed: %ld (critical %ld, high %ld, medium %ld, low %ld, info %ld)\n", failed,
+           oc->fail_by_sev[PP_SEV_CRITICAL], oc->fail_by_sev[PP_SEV_HIGH],
+           oc->fail_by_sev[PP_SEV_MEDIUM], oc->fail_by_sev[PP_SEV_LOW],
+           oc->fail_by_sev[PP_SEV_INFO]);
+    printf("findings: %ld FAIL, %ld ERROR, %ld MANUAL, %ld UNKNOWN, %ld PASS; %ld suppressed\n",
+           oc->counts[PP_STATUS_FAIL], oc->counts[PP_STATUS_ERROR], oc->counts[PP_STATUS_MANUAL],
+           oc->counts[PP_STATUS_UNKNOWN], oc->counts[PP_STATUS_PASS], oc->suppressed);
+    if (oc->previous)
+        printf("since snapshot %lld: %ld new FAIL, %ld resolved\n", (long long)oc->previous,
+               oc->new_fail, oc->resolved);
+    else
+        printf("since the previous snapshot: none to compare with\n");
+    printf("coverage errors: %ld%s\n", oc->coverage_errors,
+           oc->coverage_errors ? " (see the report's coverage section)" : "");
+    const char *out = o->out ? o->out : "parapet-out";
+    char **formats = pp_str_split(o->formats ? o->formats : "html,json", ',', NULL);
+    printf("reports:");
+    for (size_t i = 0; formats[i]; i++) {
+        const pp_report_writer *w = pp_report_writer_find(formats[i]);
+        if (w)
+            printf(" %s/%s", out, w->filename);
+    }
+    printf("\n");
+    pp_strv_free(formats);
+}
