@@ -28,6 +28,9 @@ const pp_cmd *pp_cli_find(const char *name);
 
 /* Command entry points, one per file (argv[0] is the command name). */
 int pp_cmd_doctor(int argc, char **argv);
+int pp_cmd_scan(int argc, char **argv);
+int pp_cmd_evaluate(int argc, char **argv);
+int pp_cmd_report(int argc, char **argv);
 
 /* "parapet: <what>: <why>" on stderr, one line, redacted. Returns PP_EXIT_USAGE so that
  * `return pp_cli_usage_error(...)` reads naturally. */
@@ -35,6 +38,25 @@ int pp_cli_usage_error(const char *fmt, ...) PP_PRINTF(1, 2);
 void pp_cli_error(const char *fmt, ...) PP_PRINTF(1, 2);
 /* Maps a pp_rc to an exit code and prints the last error. */
 int pp_cli_fail(int rc, const char *what);
+
+/* Command-line options: a table terminated by {NULL}. VALUE stores a const char * (argv-owned),
+ * LIST appends copies to a NULL-terminated char ** the caller frees with pp_strv_free, INT
+ * stores a long within [min, max], FLAG sets a bool. */
+enum pp_opt_kind { PP_OPT_FLAG, PP_OPT_VALUE, PP_OPT_LIST, PP_OPT_INT };
+typedef struct pp_cli_opt {
+    const char *name; /* without the leading -- */
+    enum pp_opt_kind kind;
+    void *dest;
+    long min, max;
+    bool seen;
+} pp_cli_opt;
+
+/* Parses argv[1..] (argv[0] is the command name, used in messages). Positional arguments are
+ * appended to *positional, or refused when positional is NULL. Returns 0 or PP_EXIT_USAGE
+ * after printing the one-line error. */
+int pp_cli_parse(int argc, char **argv, pp_cli_opt *opts, char ***positional);
+/* "a,b" "c" -> ["a","b","c"] without repeats; NULL-terminated, free with pp_strv_free. */
+char **pp_cli_split_lists(char **values);
 
 /* Logging options shared by every command: --log-level, --log-format, --quiet. Returns true
  * when it consumed the option at argv[*i] (and its value). */

@@ -25,6 +25,50 @@ static const pp_cmd commands[] = {
      "\n"
      "Exit 0 when every service answers, 3 when some do not, 2 on bad usage.\n",
      pp_cmd_doctor},
+    {"scan", "scan accounts and regions, evaluate the policy packs, write reports",
+     "parapet scan [--profile P] [--region R,R | --all-regions] [--services LIST]\n"
+     "             [--role-arn ARN ... | --accounts FILE] [--external-id ID]\n"
+     "             [--endpoint-url URL] [--db FILE] [--policies DIR ...] [--env NAME]\n"
+     "             [--suppressions FILE] [--out DIR] [--format LIST] [--fail-on SEVERITY]\n"
+     "             [--concurrency N] [--quiet] [--no-progress] [--log-format text|json]\n"
+     "\n"
+     "Collects the security-relevant state of each account and region into a new snapshot in\n"
+     "the database, evaluates the policy packs on it, writes the reports and prints a summary.\n"
+     "\n"
+     "  --region R,R          regions to scan (default: AWS_REGION / profile region)\n"
+     "  --all-regions         every region enabled in the account (DescribeRegions)\n"
+     "  --services LIST       collectors: account,iam,ec2,kms,cloudtrail,config,guardduty,\n"
+     "                        logs,cloudwatch,sns,s3 (default: all)\n"
+     "  --role-arn ARN        scan the account of this role through AssumeRole (repeatable)\n"
+     "  --accounts FILE       YAML list of {id, role_arn, external_id, regions, name}\n"
+     "  --external-id ID      external id for --role-arn\n"
+     "  --endpoint-url URL    send every call to URL (moto server, LocalStack)\n"
+     "  --db FILE             database (default ./parapet.db)\n"
+     "  --policies DIR        policy pack folder (repeatable; default: the shipped packs)\n"
+     "  --env NAME            environment overlay (policies/<pack>/environments/NAME.yaml)\n"
+     "  --suppressions FILE   suppressions (default: suppressions.yaml beside the database)\n"
+     "  --out DIR             report folder (default ./parapet-out)\n"
+     "  --format LIST         html,json,ocsf,csv,sarif,junit (default html,json)\n"
+     "  --fail-on SEVERITY    lowest severity that fails the run (default low)\n"
+     "  --concurrency N       collector tasks at once (default 16)\n"
+     "\n"
+     "Exit 0: nothing failed; 1: a FAIL at or above --fail-on; 2: bad input; 3: something could\n"
+     "not be assessed (ERROR or a coverage error); 4: another run holds the database.\n",
+     pp_cmd_scan},
+    {"evaluate", "evaluate a stored snapshot again, without calling AWS",
+     "parapet evaluate [--db FILE] [--snapshot ID|latest] [--policies DIR ...] [--env NAME]\n"
+     "                 [--suppressions FILE] [--out DIR] [--format LIST] [--fail-on SEVERITY]\n"
+     "\n"
+     "Re-evaluates a snapshot (default: the latest complete one) with the current policy packs,\n"
+     "stores the findings and writes the reports. Exit codes as for scan.\n",
+     pp_cmd_evaluate},
+    {"report", "write the reports of a stored evaluation",
+     "parapet report [--db FILE] [--snapshot ID|latest] [--compare ID|previous] [--out DIR]\n"
+     "               [--format LIST] [--fail-on SEVERITY]\n"
+     "\n"
+     "Writes the reports of the latest evaluation of a snapshot from the database alone;\n"
+     "--compare names the snapshot whose findings the changes section compares with.\n",
+     pp_cmd_report},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
