@@ -31,6 +31,7 @@ int pp_cmd_doctor(int argc, char **argv);
 int pp_cmd_scan(int argc, char **argv);
 int pp_cmd_evaluate(int argc, char **argv);
 int pp_cmd_report(int argc, char **argv);
+int pp_cmd_iam_policy(int argc, char **argv);
 
 /* "parapet: <what>: <why>" on stderr, one line, redacted. Returns PP_EXIT_USAGE so that
  * `return pp_cli_usage_error(...)` reads naturally. */

@@ -69,6 +69,12 @@ static const pp_cmd commands[] = {
      "Writes the reports of the latest evaluation of a snapshot from the database alone;\n"
      "--compare names the snapshot whose findings the changes section compares with.\n",
      pp_cmd_report},
+    {"iam-policy", "print the least-privilege IAM policy a scan needs",
+     "parapet iam-policy scan\n"
+     "\n"
+     "Prints the IAM policy document (JSON) that grants exactly the read calls the collectors\n"
+     "declare; attach it to the role or user parapet scans with.\n",
+     pp_cmd_iam_policy},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

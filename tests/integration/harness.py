@@ -26,6 +26,7 @@ SHARED = os.environ.get("PARAPET_SHARED", os.path.join(SRC, "..", "shared"))
 # Keys the bootstrap admin gets in auth mode are created by moto; these are for no-auth mode.
 DUMMY_KEY = "AKIAIOSFODNN7EXAMPLE"
 DUMMY_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+MAIN_ACCOUNT = "123456789012"  # moto's default account
 
 ADMIN_POLICY = json.dumps({"Version": "2012-10-17",
                            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
@@ -41,8 +42,11 @@ class Moto:
     """A moto server of our own. In auth mode the first `free_calls` requests are unauthenticated,
     which bootstrap() spends creating an admin user and its access key."""
 
-    def __init__(self, auth=False, managed_policies=False, extra_env=None):
+    def __init__(self, auth=False, managed_policies=False, extra_env=None, accounts=()):
         self.auth = auth
+        # Extra accounts, each given a role ParapetAudit (admin, trusting the main account) during
+        # moto's free-call window, so AssumeRole into them works once auth mode is on.
+        self.accounts = list(accounts)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
@@ -57,7 +61,7 @@ class Moto:
             if k.startswith("AWS_"):
                 del env[k]
         if self.auth:
-            env["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
+            env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(3 + 3 * len(self.accounts))
         if self.managed_policies:
             env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         env.update(self.extra_env)
@@ -89,6 +93,36 @@ class Moto:
                             PolicyDocument=ADMIN_POLICY)
         key = iam.create_access_key(UserName="parapet-admin")["AccessKey"]
         self.admin = (key["AccessKeyId"], key["SecretAccessKey"])
+        sts = boto3.client("sts", endpoint_url=self.url, region_name="us-east-1",
+                           aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_SECRET)
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MAIN_ACCOUNT}:root"},
+            "Action": "sts:AssumeRole"}]})
+        for account in self.accounts:
+            c = sts.assume_role(RoleArn=self.role_arn(account), RoleSessionName="bootstrap")
+            c = c["Credentials"]
+            iam_b = boto3.client("iam", endpoint_url=self.url, region_name="us-east-1",
+                                 aws_access_key_id=c["AccessKeyId"],
+                                 aws_secret_access_key=c["SecretAccessKey"],
+                                 aws_session_token=c["SessionToken"])
+            iam_b.create_role(RoleName="ParapetAudit", AssumeRolePolicyDocument=trust)
+            iam_b.put_role_policy(RoleName="ParapetAudit", PolicyName="admin",
+                                  PolicyDocument=ADMIN_POLICY)
+
+    @staticmethod
+    def role_arn(account):
+        return f"arn:aws:iam::{account}:role/ParapetAudit"
+
+    def assume(self, account):
+        """(key, secret, token) for the ParapetAudit role of an extra account."""
+        c = self.client("sts").assume_role(RoleArn=self.role_arn(account),
+                                           RoleSessionName="seed")["Credentials"]
+        return c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]
+
+    def client_in(self, account, service, region="us-east-1"):
+        """A boto3 client acting in an extra account through its ParapetAudit role."""
+        key, secret, token = self.assume(account)
+        return self.client(service, region=region, keys=(key, secret), session_token=token)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

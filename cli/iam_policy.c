@@ -1,0 +1,30 @@
+/* `parapet iam-policy scan`: the least-privilege IAM policy a scan needs, generated from what the
+ * collectors declare (docs/iam-scan-policy.json is this output, checked by a test). */
+#include "cli.h"
+#include "pp_scanner.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int pp_cmd_iam_policy(int argc, char **argv)
+{
+    char **pos = NULL;
+    pp_cli_opt opts[] = {{NULL}};
+    int exit_code = pp_cli_parse(argc, argv, opts, &pos);
+    if (exit_code)
+        goto _exit;
+    exit_code = PP_EXIT_USAGE;
+    if (pp_strv_len(pos) != 1 || strcmp(pos[0], "scan") != 0) {
+        pp_cli_usage_error("iam-policy: expected `parapet iam-policy scan`");
+        goto _exit;
+    }
+    json_t *policy = pp_scan_iam_policy();
+    char *text = json_dumps(policy, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    printf("%s\n", text);
+    free(text);
+    json_decref(policy);
+    exit_code = PP_EXIT_OK;
+_exit:
+    pp_strv_free(pos);
+    return exit_code;
+}
