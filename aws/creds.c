@@ -188,8 +188,11 @@ static int provider_fetch(pp_cred_provider *p, pp_creds *out)
         return pp_creds_container_fetch(out);
     case PROV_IMDS: {
         int rc = pp_creds_imds_fetch(out);
-        if (rc && p->none_msg)
-            rc = pp_err_set(PP_EINVAL, "%s: %s", p->none_msg, pp_err_msg());
+        if (rc && p->none_msg) {
+            char why[1024]; /* pp_err_set() overwrites the buffer pp_err_msg() returns */
+            snprintf(why, sizeof(why), "%s", pp_err_msg());
+            rc = pp_err_set(PP_EINVAL, "%s: %s", p->none_msg, why);
+        }
         return rc;
     }
     case PROV_ASSUME:

@@ -149,8 +149,8 @@ static int run_capture(char **argv, long timeout_ms, size_t max_out, pp_buf *out
         struct pollfd fds[2] = {{.fd = op[0], .events = POLLIN}, {.fd = ep[0], .events = POLLIN}};
         long left = deadline - now_ms();
         if (left <= 0) {
-            rc = pp_err_set(PP_EINVAL, "'%s' did not finish within %ld s", argv[0],
-                            timeout_ms / 1000);
+            rc = pp_err_set(PP_EINVAL, "'%s' did not finish within %ld.%ld s", argv[0],
+                            timeout_ms / 1000, timeout_ms % 1000 / 100);
             goto _exit;
         }
         int n = poll(fds, 2, (int)(left > 1000 ? 1000 : left));
@@ -192,8 +192,8 @@ static int run_capture(char **argv, long timeout_ms, size_t max_out, pp_buf *out
             goto _exit;
         }
         if (now_ms() >= deadline) {
-            rc = pp_err_set(PP_EINVAL, "'%s' did not finish within %ld s", argv[0],
-                            timeout_ms / 1000);
+            rc = pp_err_set(PP_EINVAL, "'%s' did not finish within %ld.%ld s", argv[0],
+                            timeout_ms / 1000, timeout_ms % 1000 / 100);
             goto _exit;
         }
         struct timespec ts = {0, 10 * 1000 * 1000};
@@ -275,7 +275,9 @@ int pp_creds_process_run(const char *command, long timeout_ms, size_t max_out, p
                         got);
         goto _exit;
     }
-    rc = pp_creds_from_json(doc, "SessionToken", "credential_process", out);
+    char what[512];
+    snprintf(what, sizeof(what), "credential_process: '%s'", argv[0]);
+    rc = pp_creds_from_json(doc, "SessionToken", what, out);
 
 _exit:
     json_decref(doc);
