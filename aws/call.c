@@ -1,0 +1,404 @@
+/* Calls: one AWS operation from input to decoded output, on the caller's thread. For each page
+ * the request is encoded once; each attempt fetches current credentials, is queued on the
+ * engine (which signs and sends it) and its response is decoded here, so that decoding runs in
+ * parallel on the callers' threads and a credential refresh (an AssumeRole call of its own) never
+ * blocks the engine's loop. Retries follow the SDKs' standard mode (retry.c); pages are followed
+ * and their result lists concatenated as the AWS CLI does. */
+#include "wire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PAGES 10000
+
+typedef struct call {
+    pp_aws_client *client;
+    const pp_aws_req *req;
+    pp_aws_resp *resp;
+    const pp_service *svc;
+    const pp_op *op;
+    char *region; /* where the request goes (the client's region when req->region is NULL) */
+    char *url;    /* endpoint */
+    const char *signing_region;
+    bool path_style;
+    json_t *input; /* this page's input */
+    json_t *result;
+    json_t *tokens; /* page tokens seen, to catch a service that repeats one */
+    int attempt;    /* attempts for the current page */
+    int retry_cost; /* quota taken by the current page's last retry */
+    bool active;    /* a transfer is queued or running */
+    bool finished;
+    unsigned int seed;
+    pp_xfer x;
+} call;
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+static int call_fail(call *k, const char *code, const char *fmt, ...) PP_PRINTF(3, 4);
+
+static int call_fail(call *k, const char *code, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    pp_wire_fail(k->resp, code, "%s", msg);
+    k->finished = true;
+    pp_engine_count(k->client->engine, 0, 0, 0, 1);
+    return PP_EAWS;
+}
+
+/* EC2 actions whose bucket is smaller when sent without a filter and without paging. */
+static bool ec2_unfiltered_action(const char *name)
+{
+    static const char *const heavy[] = {
+        "DescribeInstances",      "DescribeInstanceStatus", "DescribeNetworkInterfaces",
+        "DescribeSecurityGroups", "DescribeSnapshots",      "DescribeSpotInstanceRequests",
+        "DescribeVolumes",
+    };
+    for (size_t i = 0; i < sizeof(heavy) / sizeof(heavy[0]); i++)
+        if (strcmp(name, heavy[i]) == 0)
+            return true;
+    return false;
+}
+
+static enum pp_ec2_category ec2_category(const call *k)
+{
+    if (k->svc->proto != PP_PROTO_EC2)
+        return PP_EC2_NONE;
+    if (k->op->mutating)
+        return PP_EC2_WRITE;
+    if (ec2_unfiltered_action(k->op->name) && !json_object_get(k->input, "Filter") &&
+        !json_object_get(k->input, "MaxResults") && !json_object_get(k->input, "NextToken"))
+        return PP_EC2_READ_UNFILTERED;
+    return PP_EC2_READ;
+}
+
+/* EC2 refuses MaxResults together with explicit ids ("GroupId.1"), so the page size is only
+ * added to inputs that are filters at most. */
+static bool ec2_limit_allowed(json_t *input)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(input, k, v)
+    {
+        if (strcmp(k, "Filter") != 0 && strcmp(k, "DryRun") != 0 && strcmp(k, "NextToken") != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Builds the wire request for the current page's input. */
+static int encode_page(call *k)
+{
+    pp_wire_req *q = &k->x.req;
+    char *base_path = NULL;
+    int rc = 0;
+    pp_wire_req_clear(q);
+    switch (k->svc->proto) {
+    case PP_PROTO_QUERY:
+    case PP_PROTO_EC2:
+        rc = pp_proto_query_request(k->svc, k->op, k->op->name, k->input, q);
+        break;
+    case PP_PROTO_JSON:
+        rc = pp_proto_json_request(k->svc, k->op->name, k->input, q);
+        break;
+    case PP_PROTO_RESTJSON:
+    case PP_PROTO_RESTXML:
+        rc = pp_proto_rest_request(k->svc, k->op, k->input, !k->path_style, q);
+        break;
+    }
+    if (rc == 0)
+        rc = pp_wire_split_url(k->url, &q->scheme_host, &q->host, &base_path);
+    if (rc == 0) {
+        const char *p = q->path ? q->path : "/";
+        char *full = pp_xasprintf("%s%s", base_path, p);
+        free(q->path);
+        q->path = full;
+    }
+    free(base_path);
+    return rc;
+}
+
+/* Queues the current page's next attempt after delay_ms. */
+static int submit(call *k, long delay_ms)
+{
+    pp_xfer *x = &k->x;
+    pp_xfer_reset_result(x);
+    pp_creds_clear(&x->creds);
+    if (pp_aws_client_creds(k->client, &x->creds) != 0)
+        return call_fail(k, "CredentialsError", "%s", pp_err_msg());
+    x->signing_region = k->signing_region;
+    x->signing_name = k->svc->signing_name;
+    x->client = k->client;
+    x->service = k->svc->name;
+    x->region = k->region;
+    x->ec2 = ec2_category(k);
+    x->not_before_ms = delay_ms > 0 ? pp_engine_now_ms() + delay_ms : 0;
+    k->attempt++;
+    k->resp->attempts++;
+    k->active = true;
+    pp_engine_submit(k->client->engine, x);
+    return 0;
+}
+
+static void merge_page(call *k, json_t *page)
+{
+    if (!k->result) {
+        k->result = page;
+        return;
+    }
+    char **keys = pp_str_split(k->op->result_keys, ',', NULL);
+    for (size_t i = 0; keys[i]; i++) {
+        json_t *add = json_object_get(page, keys[i]);
+        if (!json_is_array(add))
+            continue;
+        json_t *have = json_object_get(k->result, keys[i]);
+        if (json_is_array(have))
+            json_array_extend(have, add);
+        else
+            json_object_set(k->result, keys[i], add);
+    }
+    pp_strv_free(keys);
+    json_decref(page);
+}
+
+static void finish_ok(call *k)
+{
+    if (k->req->paginate && k->op->out_token) {
+        /* As the CLI prints a fully paginated result: the lists, without paging markers. */
+        json_object_del(k->result, k->op->out_token);
+        if (k->op->more_key)
+            json_object_del(k->result, k->op->more_key);
+    }
+    k->resp->ok = true;
+    k->resp->data = k->result;
+    k->result = NULL;
+    k->finished = true;
+}
+
+/* A page arrived: merge it and decide whether another one follows. */
+static void page_done(call *k, json_t *page)
+{
+    k->resp->pages++;
+    const char *tok = NULL;
+    bool more = false;
+    if (k->req->paginate && k->op->out_token) {
+        tok = json_string_value(json_object_get(page, k->op->out_token));
+        if (k->op->more_key)
+            more = json_is_true(json_object_get(page, k->op->more_key));
+        else
+            more = tok && *tok;
+    }
+    char *next = tok ? pp_xstrdup(tok) : NULL;
+    merge_page(k, page);
+    if (!more) {
+        free(next);
+        finish_ok(k);
+        return;
+    }
+    if (!next || !*next) {
+        free(next);
+        call_fail(k, "InvalidResponse", "%s %s: page %d is truncated but carries no %s",
+                  k->svc->name, k->op->name, k->resp->pages, k->op->out_token);
+        return;
+    }
+    if (json_object_get(k->tokens, next) || k->resp->pages >= MAX_PAGES) {
+        call_fail(k, "PagingLoop", "%s %s: %s after %d pages", k->svc->name, k->op->name,
+                  json_object_get(k->tokens, next) ? "the service repeated a page token"
+                                                   : "too many pages",
+                  k->resp->pages);
+        free(next);
+        return;
+    }
+    json_object_set_new(k->tokens, next, json_true());
+    json_object_set_new(k->input, k->op->in_token, json_string(next));
+    free(next);
+    k->attempt = 0;
+    k->retry_cost = 0;
+    if (encode_page(k) != 0) {
+        call_fail(k, "InvalidRequest", "%s", pp_err_msg());
+        return;
+    }
+    submit(k, 0);
+}
+
+/* One attempt finished: decode it, then retry, page on, or finish. */
+static void attempt_done(call *k)
+{
+    pp_xfer *x = &k->x;
+    pp_aws_resp page = {0};
+    pp_engine_count(k->client->engine, x->local_error ? 0 : 1, 0, 0, 0);
+    if (x->local_error) {
+        call_fail(k, "InvalidRequest", "%s", x->curl_error);
+        return;
+    }
+    if (x->curl_code != 0) {
+        const char *code = "ConnectionError";
+        if (x->too_large)
+            code = "ResponseTooLarge";
+        else if (pp_aws_retry_classify(x->curl_code, 0, NULL) == PP_RETRY_TIMEOUT)
+            code = "Timeout";
+        pp_wire_fail(&page, code, "%s", x->curl_error);
+    } else {
+        pp_aws_decode(k->svc, k->op, x->status, x->resp_headers, x->n_resp_headers, x->body.data,
+                      x->body.len, &page);
+    }
+    k->resp->http_status = x->curl_code ? 0 : x->status;
+    free(k->resp->request_id);
+    k->resp->request_id = page.request_id;
+    page.request_id = NULL;
+
+    if (page.ok) {
+        pthread_mutex_lock(&k->client->lock);
+        pp_retry_quota_release(&k->client->quota, k->retry_cost);
+        pthread_mutex_unlock(&k->client->lock);
+        json_t *data = page.data;
+        page.data = NULL;
+        pp_aws_resp_clear(&page);
+        page_done(k, data);
+        return;
+    }
+
+    enum pp_retry_kind kind = pp_aws_retry_classify(x->curl_code, x->status, page.code);
+    if (kind == PP_RETRY_THROTTLE)
+        pp_engine_count(k->client->engine, 0, 0, 1, 0);
+    bool idempotent = !k->op->mutating || (k->req->client_token_key &&
+                                           json_object_get(k->input, k->req->client_token_key));
+    int max_attempts = k->client->max_attempts > 0 ? k->client->max_attempts : 3;
+    if (kind == PP_RETRY_NO || !idempotent || k->attempt >= max_attempts) {
+        call_fail(k, page.code, "%s", page.message ? page.message : "");
+        k->resp->http_status = x->curl_code ? 0 : x->status;
+        pp_aws_resp_clear(&page);
+        return;
+    }
+    int cost = 0;
+    pthread_mutex_lock(&k->client->lock);
+    bool paid = pp_retry_quota_acquire(&k->client->quota, kind, &cost);
+    pthread_mutex_unlock(&k->client->lock);
+    if (!paid) {
+        call_fail(k, "RetryQuotaExceeded", "retry quota exhausted; last error %s: %s", page.code,
+                  page.message ? page.message : "");
+        pp_aws_resp_clear(&page);
+        return;
+    }
+    k->retry_cost = cost;
+    double r = (double)rand_r(&k->seed) / ((double)RAND_MAX + 1.0);
+    long delay = pp_aws_backoff_ms(k->attempt, r);
+    pp_engine_count(k->client->engine, 0, 1, 0, 0);
+    pp_log(PP_LOG_INFO, "aws", "%s %s: retrying after %s (attempt %d of %d) in %ld ms",
+           k->svc->name, k->op->name, page.code, k->attempt + 1, max_attempts, delay);
+    pp_aws_resp_clear(&page);
+    submit(k, delay);
+}
+
+/* Validates the request and queues its first attempt. Local problems (unknown operation, bad
+ * input, no endpoint) finish the call at once with PP_EINVAL semantics. */
+static void begin(call *k, pp_aws_client *c, const pp_aws_req *req, pp_aws_resp *resp, pp_waiter *w,
+                  unsigned int seed)
+{
+    memset(k, 0, sizeof(*k));
+    memset(resp, 0, sizeof(*resp));
+    k->x.waiter = w;
+    k->client = c;
+    k->req = req;
+    k->resp = resp;
+    k->seed = seed;
+    k->tokens = json_object();
+    k->svc = pp_service_find(req->service);
+    k->op = pp_op_find(req->service, req->operation);
+    if (!k->svc || !k->op) {
+        call_fail(k, "InvalidRequest", "unknown operation %s %s", req->service ? req->service : "",
+                  req->operation ? req->operation : "");
+        return;
+    }
+    if (req->input && !json_is_object(req->input)) {
+        call_fail(k, "InvalidRequest", "%s %s: input must be a JSON object", k->svc->name,
+                  k->op->name);
+        return;
+    }
+    k->region = pp_xstrdup(req->region ? req->region : pp_aws_client_region(c));
+    if (pp_aws_client_endpoint(c, k->svc, k->region, &k->url, &k->signing_region) != 0) {
+        call_fail(k, "InvalidRequest", "%s", pp_err_msg());
+        return;
+    }
+    k->path_style = k->svc->proto != PP_PROTO_RESTXML || pp_aws_client_path_style(c, k->svc);
+    k->input = req->input ? json_deep_copy(req->input) : json_object();
+    if (req->paginate && k->op->limit_key && k->op->limit > 0 &&
+        !json_object_get(k->input, k->op->limit_key) &&
+        (k->svc->proto != PP_PROTO_EC2 || ec2_limit_allowed(k->input)))
+        json_object_set_new(k->input, k->op->limit_key, json_integer(k->op->limit));
+    if (encode_page(k) != 0) {
+        call_fail(k, "InvalidRequest", "%s", pp_err_msg());
+        return;
+    }
+    submit(k, 0);
+}
+
+static void end(call *k)
+{
+    pp_xfer_clear(&k->x);
+    json_decref(k->input);
+    json_decref(k->result);
+    json_decref(k->tokens);
+    free(k->region);
+    free(k->url);
+}
+
+size_t pp_aws_call_many(pp_aws_client *c, const pp_aws_req *reqs, size_t n, pp_aws_resp *resps)
+{
+    if (n == 0)
+        return 0;
+    if (!c || !c->engine) {
+        for (size_t i = 0; i < n; i++) {
+            memset(&resps[i], 0, sizeof(resps[i]));
+            pp_wire_fail(&resps[i], "InvalidRequest", "no client");
+        }
+        return n;
+    }
+    call *calls = pp_xcalloc(n, sizeof(*calls));
+    pp_waiter w;
+    pp_waiter_init(&w);
+    unsigned int seed = (unsigned int)pp_engine_now_ms() ^ (unsigned int)(uintptr_t)calls;
+    for (size_t i = 0; i < n; i++) {
+        begin(&calls[i], c, &reqs[i], &resps[i], &w, seed + (unsigned int)i * 7919u);
+    }
+    for (;;) {
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+            call *k = &calls[i];
+            if (k->active && pp_engine_take(c->engine, &k->x)) {
+                k->active = false;
+                attempt_done(k);
+            }
+            any |= k->active;
+        }
+        if (!any)
+            break;
+        pp_engine_wait(c->engine, &w);
+    }
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!resps[i].ok)
+            failed++;
+        end(&calls[i]);
+    }
+    pp_waiter_destroy(&w);
+    free(calls);
+    return failed;
+}
+
+int pp_aws_call(pp_aws_client *c, const pp_aws_req *req, pp_aws_resp *resp)
+{
+    if (!req || !resp)
+        return pp_err_set(PP_EINVAL, "pp_aws_call: no request or response");
+    if (pp_aws_call_many(c, req, 1, resp) == 0)
+        return 0;
+    char *line = pp_aws_resp_error(resp);
+    int rc = pp_err_set(PP_EAWS, "%s %s: %s", req->service ? req->service : "",
+                        req->operation ? req->operation : "", line);
+    free(line);
+    return rc;
+}

@@ -1,0 +1,185 @@
+/* Every AWS operation parapet calls, declared once: the IAM permission it needs (the scan policy
+ * in docs/iam-scan-policy.json is generated from these), how it is paged, and the output shape
+ * its response decodes through (shapes_def.c). Adding an operation is one line here plus, where
+ * its output has no shape yet, a shape. Paging facts: aws-protocols.md section 3 and each API
+ * reference's "Request Parameters" (MaxItems/MaxResults/Limit ranges). */
+#include "wire.h"
+
+#include <string.h>
+
+/* A read that is not paged. */
+#define OP(svc, op, perm, out)                                                                     \
+    {                                                                                              \
+        .service = svc, .name = op, .permission = perm, .output = out                              \
+    }
+/* A paged read: input token, output token, explicit "more" flag (or NULL), limit key and the
+ * page size parapet asks for, and the list keys concatenated across pages. */
+#define PAGED(svc, op, perm, out, in, outtok, more, lkey, lim, keys)                               \
+    {                                                                                              \
+        .service = svc, .name = op, .permission = perm, .output = out, .in_token = in,             \
+        .out_token = outtok, .more_key = more, .limit_key = lkey, .limit = lim,                    \
+        .result_keys = keys                                                                        \
+    }
+#define IAM_PAGED(op, out, keys)                                                                   \
+    PAGED("iam", op, "iam:" op, out, "Marker", "Marker", "IsTruncated", "MaxItems", 1000, keys)
+#define EC2_PAGED(op, out, lim, keys)                                                              \
+    PAGED("ec2", op, "ec2:" op, out, "NextToken", "NextToken", NULL, "MaxResults", lim, keys)
+#define KMS_PAGED(op, out, lim, keys)                                                              \
+    PAGED("kms", op, "kms:" op, out, "Marker", "NextMarker", "Truncated", "Limit", lim, keys)
+/* A REST operation: method, URI template, input keys that go to the query string. */
+#define REST(svc, op, perm, method_, uri_, qkeys, out)                                             \
+    {                                                                                              \
+        .service = svc, .name = op, .permission = perm, .method = method_, .uri = uri_,            \
+        .query_keys = qkeys, .output = out                                                         \
+    }
+
+static const pp_op ops[] = {
+    /* ---- IAM (query, global) ---- */
+    IAM_PAGED("GetAccountAuthorizationDetails", "GetAccountAuthorizationDetailsResult",
+              "UserDetailList,GroupDetailList,RoleDetailList,Policies"),
+    OP("iam", "GetAccountPasswordPolicy", "iam:GetAccountPasswordPolicy",
+       "GetAccountPasswordPolicyResult"),
+    OP("iam", "GetAccountSummary", "iam:GetAccountSummary", "GetAccountSummaryResult"),
+    OP("iam", "GenerateCredentialReport", "iam:GenerateCredentialReport",
+       "GenerateCredentialReportResult"),
+    OP("iam", "GetCredentialReport", "iam:GetCredentialReport", "GetCredentialReportResult"),
+    IAM_PAGED("ListUsers", "ListUsersResult", "Users"),
+    IAM_PAGED("ListAccessKeys", "ListAccessKeysResult", "AccessKeyMetadata"),
+    OP("iam", "GetAccessKeyLastUsed", "iam:GetAccessKeyLastUsed", "GetAccessKeyLastUsedResult"),
+    IAM_PAGED("ListMFADevices", "ListMFADevicesResult", "MFADevices"),
+    IAM_PAGED("ListVirtualMFADevices", "ListVirtualMFADevicesResult", "VirtualMFADevices"),
+    OP("iam", "GetLoginProfile", "iam:GetLoginProfile", "GetLoginProfileResult"),
+    IAM_PAGED("ListServerCertificates", "ListServerCertificatesResult",
+              "ServerCertificateMetadataList"),
+    IAM_PAGED("ListPolicies", "ListPoliciesResult", "Policies"),
+    OP("iam", "GetPolicy", "iam:GetPolicy", "GetPolicyResult"),
+    OP("iam", "GetPolicyVersion", "iam:GetPolicyVersion", "GetPolicyVersionResult"),
+    IAM_PAGED("ListEntitiesForPolicy", "ListEntitiesForPolicyResult",
+              "PolicyGroups,PolicyUsers,PolicyRoles"),
+    IAM_PAGED("ListRoles", "ListRolesResult", "Roles"),
+    OP("iam", "GetRole", "iam:GetRole", "GetRoleResult"),
+    IAM_PAGED("ListGroups", "ListGroupsResult", "Groups"),
+    IAM_PAGED("ListAttachedUserPolicies", "ListAttachedUserPoliciesResult", "AttachedPolicies"),
+    IAM_PAGED("ListAttachedRolePolicies", "ListAttachedRolePoliciesResult", "AttachedPolicies"),
+    IAM_PAGED("ListAttachedGroupPolicies", "ListAttachedGroupPoliciesResult", "AttachedPolicies"),
+    IAM_PAGED("ListUserPolicies", "ListUserPoliciesResult", "PolicyNames"),
+    IAM_PAGED("ListRolePolicies", "ListRolePoliciesResult", "PolicyNames"),
+    IAM_PAGED("ListGroupPolicies", "ListGroupPoliciesResult", "PolicyNames"),
+    OP("iam", "GetUserPolicy", "iam:GetUserPolicy", "GetUserPolicyResult"),
+    OP("iam", "GetRolePolicy", "iam:GetRolePolicy", "GetRolePolicyResult"),
+    OP("iam", "GetGroupPolicy", "iam:GetGroupPolicy", "GetGroupPolicyResult"),
+
+    /* ---- STS (query) ---- */
+    OP("sts", "GetCallerIdentity", "sts:GetCallerIdentity", "GetCallerIdentityResult"),
+    OP("sts", "AssumeRole", "sts:AssumeRole", "AssumeRoleResult"),
+
+    /* ---- EC2 (ec2 query, per region). MaxResults: 5-1000, route tables 5-100. ---- */
+    OP("ec2", "DescribeRegions", "ec2:DescribeRegions", "DescribeRegionsResult"),
+    EC2_PAGED("DescribeVpcs", "DescribeVpcsResult", 1000, "Vpcs"),
+    EC2_PAGED("DescribeSubnets", "DescribeSubnetsResult", 1000, "Subnets"),
+    EC2_PAGED("DescribeRouteTables", "DescribeRouteTablesResult", 100, "RouteTables"),
+    EC2_PAGED("DescribeInternetGateways", "DescribeInternetGatewaysResult", 1000,
+              "InternetGateways"),
+    EC2_PAGED("DescribeNatGateways", "DescribeNatGatewaysResult", 1000, "NatGateways"),
+    EC2_PAGED("DescribeSecurityGroups", "DescribeSecurityGroupsResult", 1000, "SecurityGroups"),
+    EC2_PAGED("DescribeSecurityGroupRules", "DescribeSecurityGroupRulesResult", 1000,
+              "SecurityGroupRules"),
+    EC2_PAGED("DescribeNetworkAcls", "DescribeNetworkAclsResult", 1000, "NetworkAcls"),
+    EC2_PAGED("DescribeFlowLogs", "DescribeFlowLogsResult", 1000, "FlowLogs"),
+    EC2_PAGED("DescribeVpcEndpoints", "DescribeVpcEndpointsResult", 1000, "VpcEndpoints"),
+    EC2_PAGED("DescribeInstances", "DescribeInstancesResult", 1000, "Reservations"),
+    OP("ec2", "GetEbsEncryptionByDefault", "ec2:GetEbsEncryptionByDefault",
+       "GetEbsEncryptionByDefaultResult"),
+
+    /* ---- KMS (JSON 1.1). Limit: keys 1-1000, aliases 1-100, tags 1-50. ---- */
+    KMS_PAGED("ListKeys", "ListKeysResponse", 1000, "Keys"),
+    OP("kms", "DescribeKey", "kms:DescribeKey", "DescribeKeyResponse"),
+    OP("kms", "GetKeyRotationStatus", "kms:GetKeyRotationStatus", "GetKeyRotationStatusResponse"),
+    OP("kms", "GetKeyPolicy", "kms:GetKeyPolicy", "GetKeyPolicyResponse"),
+    KMS_PAGED("ListAliases", "ListAliasesResponse", 100, "Aliases"),
+    KMS_PAGED("ListResourceTags", "ListResourceTagsResponse", 50, "Tags"),
+
+    /* ---- CloudTrail (JSON 1.1) ---- */
+    OP("cloudtrail", "DescribeTrails", "cloudtrail:DescribeTrails", "DescribeTrailsResponse"),
+    PAGED("cloudtrail", "ListTrails", "cloudtrail:ListTrails", "ListTrailsResponse", "NextToken",
+          "NextToken", NULL, NULL, 0, "Trails"),
+    OP("cloudtrail", "GetTrailStatus", "cloudtrail:GetTrailStatus", "GetTrailStatusResponse"),
+    OP("cloudtrail", "GetEventSelectors", "cloudtrail:GetEventSelectors",
+       "GetEventSelectorsResponse"),
+
+    /* ---- Config (JSON 1.1) ---- */
+    OP("config", "DescribeConfigurationRecorders", "config:DescribeConfigurationRecorders",
+       "DescribeConfigurationRecordersResponse"),
+    OP("config", "DescribeConfigurationRecorderStatus",
+       "config:DescribeConfigurationRecorderStatus", "DescribeConfigurationRecorderStatusResponse"),
+    OP("config", "DescribeDeliveryChannels", "config:DescribeDeliveryChannels",
+       "DescribeDeliveryChannelsResponse"),
+    PAGED("config", "DescribeConfigRules", "config:DescribeConfigRules",
+          "DescribeConfigRulesResponse", "NextToken", "NextToken", NULL, NULL, 0, "ConfigRules"),
+
+    /* ---- GuardDuty (REST-JSON): maxResults 1-50 ---- */
+    {.service = "guardduty",
+     .name = "ListDetectors",
+     .permission = "guardduty:ListDetectors",
+     .method = "GET",
+     .uri = "/detector",
+     .query_keys = "maxResults,nextToken",
+     .output = "ListDetectorsResponse",
+     .in_token = "nextToken",
+     .out_token = "NextToken",
+     .limit_key = "maxResults",
+     .limit = 50,
+     .result_keys = "DetectorIds"},
+    REST("guardduty", "GetDetector", "guardduty:GetDetector", "GET", "/detector/{DetectorId}", NULL,
+         "GetDetectorResponse"),
+
+    /* ---- CloudWatch Logs (JSON 1.1): limit 1-50 ---- */
+    PAGED("logs", "DescribeMetricFilters", "logs:DescribeMetricFilters",
+          "DescribeMetricFiltersResponse", "nextToken", "nextToken", NULL, "limit", 50,
+          "metricFilters"),
+    PAGED("logs", "DescribeLogGroups", "logs:DescribeLogGroups", "DescribeLogGroupsResponse",
+          "nextToken", "nextToken", NULL, "limit", 50, "logGroups"),
+
+    /* ---- CloudWatch (query): MaxRecords 1-100 ---- */
+    PAGED("cloudwatch", "DescribeAlarms", "cloudwatch:DescribeAlarms", "DescribeAlarmsResult",
+          "NextToken", "NextToken", NULL, "MaxRecords", 100, "MetricAlarms,CompositeAlarms"),
+
+    /* ---- SNS (query): pages of 100 topics / subscriptions, no size parameter ---- */
+    PAGED("sns", "ListTopics", "sns:ListTopics", "ListTopicsResult", "NextToken", "NextToken", NULL,
+          NULL, 0, "Topics"),
+    OP("sns", "GetTopicAttributes", "sns:GetTopicAttributes", "GetTopicAttributesResult"),
+    PAGED("sns", "ListSubscriptionsByTopic", "sns:ListSubscriptionsByTopic",
+          "ListSubscriptionsByTopicResult", "NextToken", "NextToken", NULL, NULL, 0,
+          "Subscriptions"),
+
+    /* ---- S3 (REST-XML), only what log buckets need ---- */
+    REST("s3", "ListBuckets", "s3:ListAllMyBuckets", "GET", "/", NULL, "ListAllMyBucketsResult"),
+    REST("s3", "GetBucketLocation", "s3:GetBucketLocation", "GET", "/{Bucket}?location", NULL,
+         "GetBucketLocationOutput"),
+    REST("s3", "GetBucketPolicy", "s3:GetBucketPolicy", "GET", "/{Bucket}?policy", NULL,
+         "GetBucketPolicyOutput"),
+    REST("s3", "GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock", "GET",
+         "/{Bucket}?publicAccessBlock", NULL, "GetPublicAccessBlockOutput"),
+    REST("s3", "GetBucketLogging", "s3:GetBucketLogging", "GET", "/{Bucket}?logging", NULL,
+         "BucketLoggingStatus"),
+    REST("s3", "GetBucketEncryption", "s3:GetEncryptionConfiguration", "GET",
+         "/{Bucket}?encryption", NULL, "GetBucketEncryptionOutput"),
+    REST("s3", "GetBucketVersioning", "s3:GetBucketVersioning", "GET", "/{Bucket}?versioning", NULL,
+         "VersioningConfiguration"),
+};
+#define N_OPS (sizeof(ops) / sizeof(ops[0]))
+
+const pp_op *pp_op_find(const char *service, const char *name)
+{
+    if (!service || !name)
+        return NULL;
+    for (size_t i = 0; i < N_OPS; i++)
+        if (strcmp(ops[i].service, service) == 0 && strcmp(ops[i].name, name) == 0)
+            return &ops[i];
+    return NULL;
+}
+
+const pp_op *pp_op_at(size_t i)
+{
+    return i < N_OPS ? &ops[i] : NULL;
+}
