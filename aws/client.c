@@ -270,6 +270,19 @@ _exit:
     return rc;
 }
 
+pp_aws_client *pp_aws_client_derive(pp_aws_client *base)
+{
+    pp_aws_client *c = client_alloc(base->engine);
+    c->base = base;
+    c->profile = pp_xstrdup(base->profile);
+    c->region = pp_xstrdup(base->region);
+    c->endpoint_url = base->endpoint_url ? pp_xstrdup(base->endpoint_url) : NULL;
+    c->ca_bundle = base->ca_bundle ? pp_xstrdup(base->ca_bundle) : NULL;
+    c->allow_insecure_endpoint = base->allow_insecure_endpoint;
+    c->max_attempts = base->max_attempts;
+    return c;
+}
+
 int pp_aws_client_assume(pp_aws_client **out, pp_aws_client *base, const char *role_arn,
                          const char *external_id, const char *session_name)
 {
@@ -279,14 +292,7 @@ int pp_aws_client_assume(pp_aws_client **out, pp_aws_client *base, const char *r
     if (!role_arn || !pp_str_startswith(role_arn, "arn:"))
         return pp_err_set(PP_EINVAL, "role '%s' is not an ARN", role_arn ? role_arn : "");
     pp_redact_register(external_id);
-    pp_aws_client *c = client_alloc(base->engine);
-    c->base = base;
-    c->profile = pp_xstrdup(base->profile);
-    c->region = pp_xstrdup(base->region);
-    c->endpoint_url = base->endpoint_url ? pp_xstrdup(base->endpoint_url) : NULL;
-    c->ca_bundle = base->ca_bundle ? pp_xstrdup(base->ca_bundle) : NULL;
-    c->allow_insecure_endpoint = base->allow_insecure_endpoint;
-    c->max_attempts = base->max_attempts;
+    pp_aws_client *c = pp_aws_client_derive(base);
     char *source = pp_xasprintf("assume-role %s via %s", role_arn, pp_aws_client_cred_source(base));
     c->creds = pp_cred_provider_assume(
         base, false, role_arn, external_id && *external_id ? external_id : NULL,

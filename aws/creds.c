@@ -453,18 +453,8 @@ static int credential_source(resolver *r, const char *profile, const char *src,
  * its endpoint configuration from the client being resolved (through ->base). */
 static pp_aws_client *sts_client(pp_aws_client *c, pp_cred_provider *src)
 {
-    pp_aws_client *via = pp_xcalloc(1, sizeof(*via));
-    via->engine = c->engine;
+    pp_aws_client *via = pp_aws_client_derive(c);
     via->creds = src;
-    via->profile = pp_xstrdup(c->profile);
-    via->region = pp_xstrdup(c->region);
-    via->endpoint_url = dup_or_null(c->endpoint_url);
-    via->ca_bundle = dup_or_null(c->ca_bundle);
-    via->allow_insecure_endpoint = c->allow_insecure_endpoint;
-    via->max_attempts = c->max_attempts;
-    via->quota = c->quota;
-    pthread_mutex_init(&via->lock, NULL);
-    via->base = c;
     return via;
 }
 

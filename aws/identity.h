@@ -11,6 +11,11 @@
  * pp_aws_client_assume() (or an internal AssumeRole client) the base it derives from. */
 const pp_aws_client *pp_aws_client_root(const pp_aws_client *c);
 
+/* A client without credentials that shares base's settings and, through ->base, its config files
+ * and endpoint configuration (base must outlive it). The caller sets ->creds. Used by
+ * pp_aws_client_assume() and for the internal STS clients of role profiles. */
+pp_aws_client *pp_aws_client_derive(pp_aws_client *base);
+
 /* The config-file section of a profile: "default" or "profile <name>". Caller frees. */
 char *pp_aws_profile_section(const char *profile);
 /* A profile setting: the credentials file's [name] first, then the config file's section, as
