@@ -75,6 +75,32 @@ static const pp_cmd commands[] = {
      "Prints the IAM policy document (JSON) that grants exactly the read calls the collectors\n"
      "declare; attach it to the role or user parapet scans with.\n",
      pp_cmd_iam_policy},
+    {"inventory", "print a snapshot's resources as JSON lines, or import such lines",
+     "parapet inventory [--db FILE] [--snapshot ID|latest] [--type T] [--account A] [--region R]\n"
+     "parapet inventory import FILE.jsonl [--db FILE]\n"
+     "\n"
+     "Prints one JSON object a line, {\"type\",\"id\",\"arn\",\"account\",\"region\",\n"
+     "\"document\"} (plus \"errors\" when a follow-up call failed for the resource), grouped by\n"
+     "type, from the latest complete snapshot or the one named. `import` reads the same lines\n"
+     "(blank lines are skipped, \"arn\" may be null, '-' reads stdin) into a new complete\n"
+     "snapshot of source \"import\", checking every line first: a bad line stores nothing.\n"
+     "\n"
+     "  --db FILE          database (default ./parapet.db)\n"
+     "  --snapshot ID      snapshot id or \"latest\" (default)\n"
+     "  --type T           only resources of type T (AWS::EC2::SecurityGroup)\n"
+     "  --account A        only resources of account A\n"
+     "  --region R         only resources of region R (\"global\" for IAM)\n"
+     "\n"
+     "Exit 0 on success, 2 on bad usage, a bad line (FILE:LINE: why) or an unusable database.\n",
+     pp_cmd_inventory},
+    {"history", "list the snapshots in the database with their counts and failures",
+     "parapet history [--db FILE] [--format text|json]\n"
+     "\n"
+     "Lists every snapshot, oldest first: id, source, start time, duration, accounts, regions,\n"
+     "resources, API calls, call errors, whether it completed (a scan killed half-way stays\n"
+     "incomplete and is never used as \"latest\"), and the unsuppressed FAIL findings of its\n"
+     "latest evaluation per framework. --format json prints one object a line.\n",
+     pp_cmd_history},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
