@@ -1,0 +1,301 @@
+/* report.json, the native contract (design.md section 5, docs/report-schema.json). Written as a
+ * stream: the header objects are small and built whole, each finding is built, written and freed
+ * on its own, so 300k findings never become one giant json_t. */
+#include "report_int.h"
+
+#include <string.h>
+
+static json_t *counts_obj(const size_t counts[PP_STATUS_COUNT], size_t suppressed)
+{
+    json_t *o = json_object();
+    for (int s = 0; s < PP_STATUS_COUNT; s++)
+        json_object_set_new(o, pp_status_name((enum pp_status)s),
+                            json_integer((json_int_t)counts[s]));
+    json_object_set_new(o, "suppressed", json_integer((json_int_t)suppressed));
+    return o;
+}
+
+/* Accounts and regions: the snapshot's, else the inventory's scope. */
+static void scope_lists(const pp_report_input *in, json_t **accounts, json_t **regions)
+{
+    if (in->snapshot && json_is_array(in->snapshot->accounts))
+        *accounts = rep_jclean(in->snapshot->accounts);
+    if (in->snapshot && json_is_array(in->snapshot->regions))
+        *regions = rep_jclean(in->snapshot->regions);
+    if (*accounts && *regions)
+        return;
+    json_t *a = json_array(), *r = json_array();
+    size_t n = in->inventory ? pp_inventory_scope_count(in->inventory) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *acct, *reg;
+        pp_inventory_scope_at(in->inventory, i, &acct, &reg);
+        bool have_a = false, have_r = false;
+        size_t j;
+        json_t *v;
+        json_array_foreach(a, j, v) have_a |= pp_str_eq(json_string_value(v), acct);
+        json_array_foreach(r, j, v) have_r |= pp_str_eq(json_string_value(v), reg);
+        if (acct && !have_a)
+            json_array_append_new(a, rep_jstr(acct));
+        if (reg && !have_r)
+            json_array_append_new(r, rep_jstr(reg));
+    }
+    if (!*accounts)
+        *accounts = json_incref(a);
+    if (!*regions)
+        *regions = json_incref(r);
+    json_decref(a);
+    json_decref(r);
+}
+
+static json_t *scan_obj(const pp_report_input *in)
+{
+    const pp_snapshot_info *s = in->snapshot;
+    json_t *o = json_object();
+    json_t *accounts = NULL, *regions = NULL;
+    json_object_set_new(o, "id", s && s->id > 0 ? json_integer(s->id) : json_null());
+    json_object_set_new(o, "started_at", rep_jtime(s ? s->started_at : 0));
+    json_object_set_new(o, "finished_at", rep_jtime(s ? s->finished_at : 0));
+    json_object_set_new(o, "evaluated_at", rep_jtime(in->results->evaluated_at));
+    json_object_set_new(o, "complete", s ? json_boolean(s->complete) : json_null());
+    scope_lists(in, &accounts, &regions);
+    json_object_set_new(o, "accounts", accounts);
+    json_object_set_new(o, "regions", regions);
+    json_object_set_new(o, "calls", json_integer(s ? s->calls : 0));
+    json_object_set_new(o, "retries", json_integer(s ? s->retries : 0));
+    json_object_set_new(o, "errors", json_integer(s ? s->errors : 0));
+    json_object_set_new(o, "resources",
+                        json_integer(s               ? s->resources
+                                     : in->inventory ? (json_int_t)pp_inventory_count(in->inventory)
+                                                     : 0));
+    json_t *cov = json_array();
+    size_t n = in->inventory ? pp_inventory_coverage_count(in->inventory) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const pp_coverage *c = pp_inventory_coverage_at(in->inventory, i);
+        json_t *e = json_object();
+        json_object_set_new(e, "account", rep_jstr(c->account));
+        json_object_set_new(e, "region", rep_jstr(c->region));
+        json_object_set_new(e, "service", rep_jstr(c->service));
+        json_object_set_new(e, "operation", rep_jstr(c->operation));
+        json_object_set_new(e, "status", json_string(c->ok ? "ok" : "error"));
+        json_object_set_new(e, "error", c->ok ? json_null() : rep_jstr(c->error ? c->error : ""));
+        json_object_set_new(e, "calls", json_integer(c->calls));
+        json_object_set_new(e, "retries", json_integer(c->retries));
+        json_array_append_new(cov, e);
+    }
+    json_object_set_new(o, "coverage", cov);
+    return o;
+}
+
+static json_t *source_obj(const pp_report_input *in)
+{
+    json_t *o = json_object();
+    const char *kind = rep_source_kind(in);
+    json_object_set_new(o, "kind", json_string(kind));
+    json_object_set_new(o, "snapshot",
+                        in->snapshot && in->snapshot->id > 0 ? json_integer(in->snapshot->id)
+                                                             : json_null());
+    if (strcmp(kind, "terraform-plan") == 0)
+        json_object_set_new(o, "plan", rep_jstr(in->plan_path));
+    json_object_set_new(o, "env", rep_jstr(in->results->env));
+    json_object_set_new(o, "packs",
+                        rep_jclean(in->results->packs ? in->results->packs : json_array()));
+    return o;
+}
+
+static json_t *summary_obj(const rep_index *ix)
+{
+    json_t *o = counts_obj(ix->totals, ix->suppressed);
+    json_object_set_new(o, "total", json_integer((json_int_t)ix->res->n_findings));
+    json_t *sev = json_object();
+    for (int s = PP_SEV_CRITICAL; s >= PP_SEV_INFO; s--) {
+        json_t *c = json_object();
+        for (int st = 0; st < PP_STATUS_COUNT; st++)
+            json_object_set_new(c, pp_status_name((enum pp_status)st),
+                                json_integer((json_int_t)ix->sev_counts[s][st]));
+        json_object_set_new(sev, pp_severity_name((enum pp_severity)s), c);
+    }
+    json_object_set_new(o, "by_severity", sev);
+    return o;
+}
+
+static json_t *control_obj(const rep_rule *rr)
+{
+    const pp_rule_meta *m = rr->meta;
+    json_t *o = json_object();
+    json_object_set_new(o, "rule", rep_jstr(m->id));
+    json_object_set_new(o, "title", rep_jstr(m->title ? m->title : m->id));
+    json_object_set_new(o, "severity", json_string(pp_severity_name(m->severity)));
+    json_object_set_new(o, "status", json_string(rep_status_name(rr->status)));
+    json_object_set_new(o, "counts", counts_obj(rr->counts, rr->suppressed));
+    json_object_set_new(o, "frameworks", rep_jclean(m->frameworks ? m->frameworks : json_object()));
+    json_object_set_new(o, "resource_type", rep_jstr(m->resource_type));
+    json_object_set_new(o, "pack", rep_jstr(m->pack));
+    json_object_set_new(o, "pack_version", rep_jstr(m->pack_version));
+    return o;
+}
+
+static json_t *framework_obj(const rep_index *ix, const rep_framework *f)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(f->name));
+    json_object_set_new(o, "version", f->version ? json_string(f->version) : json_null());
+    json_t *ctls = json_array();
+    for (size_t c = 0; c < f->n_controls; c++) {
+        const rep_control *ctl = &f->controls[c];
+        json_t *e = json_object();
+        json_object_set_new(e, "id", json_string(ctl->id));
+        json_object_set_new(e, "status", json_string(rep_status_name(ctl->status)));
+        json_t *rules = json_array();
+        for (size_t k = 0; k < ctl->n_rules; k++)
+            json_array_append_new(rules, rep_jstr(ix->rules[ctl->rules[k]].meta->id));
+        json_object_set_new(e, "rules", rules);
+        json_object_set_new(e, "counts", counts_obj(ctl->counts, ctl->suppressed));
+        json_array_append_new(ctls, e);
+    }
+    json_object_set_new(o, "controls", ctls);
+    return o;
+}
+
+static json_t *change_obj(const rep_change *c)
+{
+    const pp_finding *f = c->now ? c->now : c->prev;
+    char buf[41];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(rep_finding_id(f, buf)));
+    json_object_set_new(o, "rule", rep_jstr(f->rule ? f->rule->id : NULL));
+    json_object_set_new(o, "resource", rep_jstr(f->res_id));
+    json_object_set_new(o, "from",
+                        c->prev ? json_string(pp_status_name(c->prev->status)) : json_null());
+    json_object_set_new(o, "to",
+                        c->now ? json_string(pp_status_name(c->now->status)) : json_null());
+    return o;
+}
+
+static json_t *changes_list(const rep_change *arr, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, change_obj(&arr[i]));
+    return a;
+}
+
+static json_t *finding_obj(const pp_finding *f)
+{
+    const pp_rule_meta *m = f->rule;
+    char buf[41];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(rep_finding_id(f, buf)));
+    json_object_set_new(o, "rule", rep_jstr(m->id));
+    json_object_set_new(o, "title", rep_jstr(m->title ? m->title : m->id));
+    json_object_set_new(o, "severity", json_string(pp_severity_name(m->severity)));
+    json_object_set_new(o, "status", json_string(pp_status_name(f->status)));
+    json_object_set_new(o, "suppressed", json_boolean(f->suppressed));
+    json_object_set_new(o, "frameworks", rep_jclean(m->frameworks ? m->frameworks : json_object()));
+    json_t *r = json_object();
+    json_object_set_new(r, "type", rep_jstr(f->res_type ? f->res_type : m->resource_type));
+    json_object_set_new(r, "id", rep_jstr(f->res_id));
+    json_object_set_new(r, "arn", rep_jstr(f->res_arn));
+    json_object_set_new(r, "account", rep_jstr(f->account));
+    json_object_set_new(r, "region", rep_jstr(f->region));
+    if (f->address)
+        json_object_set_new(r, "address", rep_jstr(f->address));
+    json_object_set_new(o, "resource", r);
+    json_object_set_new(o, "message", rep_jstr(f->message));
+    json_object_set_new(o, "evidence", rep_jclean(f->evidence));
+    /* what to do about it matters only where something failed */
+    json_object_set_new(o, "remediation",
+                        f->status == PP_STATUS_FAIL ? rep_jclean(m->remediation) : json_null());
+    json_object_set_new(o, "suppression", rep_jclean(f->suppression));
+    return o;
+}
+
+/* Writes `"key":` followed by v (consumed). */
+static int put_member(FILE *out, const char *key, json_t *v, bool first)
+{
+    fprintf(out, "%s\"%s\":", first ? "" : ",", key);
+    int rc = rep_dumpf(v, out);
+    json_decref(v);
+    return rc;
+}
+
+int pp_report_json(const pp_report_input *in, FILE *out)
+{
+    rep_index ix;
+    rep_changes ch;
+    int rc = rep_index_build(&ix, in, false);
+    if (rc < 0)
+        return rc;
+    rep_changes_build(&ch, in);
+
+    json_t *tool = json_object();
+    json_object_set_new(tool, "name", json_string("parapet"));
+    json_object_set_new(tool, "version", json_string(PP_VERSION));
+
+    fputs("{", out);
+    if ((rc = put_member(out, "schema", json_string("parapet/report/v1"), true)) < 0 ||
+        (rc = put_member(out, "tool", tool, false)) < 0 ||
+        (rc = put_member(out, "source", source_obj(in), false)) < 0 ||
+        (rc = put_member(out, "scan", scan_obj(in), false)) < 0 ||
+        (rc = put_member(out, "summary", summary_obj(&ix), false)) < 0)
+        goto _exit;
+
+    fputs(",\"controls\":[", out);
+    for (size_t i = 0; i < ix.n_rules; i++) {
+        if (i)
+            fputc(',', out);
+        json_t *c = control_obj(&ix.rules[i]);
+        rc = rep_dumpf(c, out);
+        json_decref(c);
+        if (rc < 0)
+            goto _exit;
+    }
+    fputs("],\"frameworks\":[", out);
+    for (size_t i = 0; i < ix.n_fw; i++) {
+        if (i)
+            fputc(',', out);
+        json_t *f = framework_obj(&ix, &ix.fw[i]);
+        rc = rep_dumpf(f, out);
+        json_decref(f);
+        if (rc < 0)
+            goto _exit;
+    }
+    fputc(']', out);
+
+    if (in->previous) {
+        json_t *c = json_object();
+        json_object_set_new(c, "previous_snapshot",
+                            in->previous_snapshot > 0 ? json_integer(in->previous_snapshot)
+                                                      : json_null());
+        json_object_set_new(c, "previous_evaluated_at", rep_jtime(in->previous->evaluated_at));
+        json_t *counts = json_object();
+        json_object_set_new(counts, "new", json_integer((json_int_t)ch.n_new));
+        json_object_set_new(counts, "resolved", json_integer((json_int_t)ch.n_resolved));
+        json_object_set_new(counts, "changed", json_integer((json_int_t)ch.n_changed));
+        json_object_set_new(counts, "regressed", json_integer((json_int_t)ch.n_regressed));
+        json_object_set_new(c, "counts", counts);
+        json_object_set_new(c, "new", changes_list(ch.new_fail, ch.n_new));
+        json_object_set_new(c, "resolved", changes_list(ch.resolved, ch.n_resolved));
+        json_object_set_new(c, "changed", changes_list(ch.changed, ch.n_changed));
+        if ((rc = put_member(out, "changes", c, false)) < 0)
+            goto _exit;
+    }
+
+    fputs(",\"findings\":[", out);
+    for (size_t i = 0; i < in->results->n_findings; i++) {
+        if (i)
+            fputs(",\n", out);
+        json_t *f = finding_obj(&in->results->findings[i]);
+        rc = rep_dumpf(f, out);
+        json_decref(f);
+        if (rc < 0)
+            goto _exit;
+    }
+    fputs("]}\n", out);
+    if (ferror(out))
+        rc = pp_err_set(PP_EIO, "report: write error");
+
+_exit:
+    rep_changes_free(&ch);
+    rep_index_free(&ix);
+    return rc;
+}
