@@ -411,9 +411,11 @@ int pp_store_previous_snapshot(pp_store *st, int64_t snapshot, int64_t *out)
     return rc;
 }
 
+/* An incomplete snapshot's count is only written at finish: count what its producer committed. */
 #define INFO_COLUMNS                                                                               \
     "s.id, s.source, s.started_at, s.finished_at, s.accounts, s.regions, s.tool_version, "         \
-    "s.calls, s.retries, s.errors, s.resources, s.complete"
+    "s.calls, s.retries, s.errors, CASE WHEN s.complete THEN s.resources ELSE "                    \
+    "(SELECT count(*) FROM resources WHERE snapshot_id = s.id) END, s.complete"
 #define INFO_NCOLS 12
 
 static void read_info(sqlite3_stmt *s, pp_snapshot_info *info)

@@ -233,12 +233,16 @@ static int read_version(pp_store *st, int *version)
     return 0;
 }
 
-static int migrate(pp_store *st, int max_version)
+/* current: the version read without a lock. An up-to-date database takes no write lock at all,
+ * so opening it to read never waits behind a scan or an import that is writing. */
+static int migrate(pp_store *st, int current, int max_version)
 {
     for (size_t i = 0; pp_store_migration_at(i); i++) {
         const pp_store_migration *m = pp_store_migration_at(i);
         if (m->version > max_version)
             break;
+        if (m->version <= current)
+            continue;
         int version = 0;
         int rc = pp_store_begin(st);
         if (rc)
@@ -343,7 +347,7 @@ int pp_store_open_version(pp_store **out, const char *path, unsigned flags, int 
     if (!rc && !fk)
         rc = pp_err_set(PP_EINTERNAL, "%s: SQLite built without foreign keys", path);
     if (!rc)
-        rc = migrate(st, max_version);
+        rc = migrate(st, version, max_version);
 _exit:
     if (rc) {
         pp_store_close(st);

@@ -356,7 +356,50 @@ static void batches_survive_a_kill(void)
     CHECK(kept >= 20000 && kept < 25000); /* the committed batch, not the pending rows */
     int64_t id = 0;
     CHECK_INT(pp_store_resolve_snapshot(st, "latest", &id), PP_ENOTFOUND);
+    pp_store_history *h = NULL;
+    size_t n = 0;
+    CHECK_INT(pp_store_history_list(st, &h, &n), 0);
+    CHECK(n == 1 && !h[0].info.complete && h[0].info.resources == kept);
+    pp_store_history_free(h, n);
     pp_store_close(st);
+    free(path);
+}
+
+static void readers_do_not_wait_for_writers(void)
+{
+    char *path = NULL;
+    pp_store *writer = open_new(&path);
+    pp_store_writer *w = NULL;
+    CHECK_INT(pp_store_writer_begin(writer, "aws", 0, 0, &w), 0);
+    CHECK_INT(pp_store_writer_finish(w, NULL, NULL), 0);
+    pp_store_writer_free(w);
+    /* A long import holds the write lock... */
+    CHECK_INT(pp_store_writer_begin(writer, "import", 0, PP_STORE_ATOMIC, &w), 0);
+    pp_resource *r = make_resource("AWS::EC2::VPC", "vpc-1", "111122223333", "eu-west-1", "{}");
+    CHECK_INT(pp_store_writer_add_resource(w, r), 0);
+    pp_resource_free(r);
+    /* ...while another process opens the database and reads: no waiting, no error. */
+    pp_store *reader = NULL;
+    CHECK_INT(pp_store_open(&reader, path, 0), 0);
+    if (reader) {
+        sqlite3_busy_timeout(reader->db, 0); /* any lock attempt would now fail at once */
+        int64_t id = 0;
+        CHECK_INT(pp_store_resolve_snapshot(reader, "latest", &id), 0);
+        CHECK_INT(id, 1);
+        pp_store_history *h = NULL;
+        size_t n = 0;
+        CHECK_INT(pp_store_history_list(reader, &h, &n), 0);
+        CHECK_INT(n, 1); /* the atomic import is invisible until it finishes */
+        pp_store_history_free(h, n);
+        /* A second writer is refused as locked (exit 4 class), not corrupted. */
+        pp_store_writer *w2 = NULL;
+        CHECK_INT(pp_store_writer_begin(reader, "aws", 0, PP_STORE_ATOMIC, &w2), PP_ELOCKED);
+        pp_store_writer_free(w2);
+    }
+    pp_store_close(reader);
+    CHECK_INT(pp_store_writer_finish(w, NULL, NULL), 0);
+    pp_store_writer_free(w);
+    pp_store_close(writer);
     free(path);
 }
 
@@ -1056,7 +1099,7 @@ static void retention(void)
 
 PP_TEST_MAIN(TEST(migrations_fresh), TEST(migrations_reopen_and_forward),
              TEST(newer_schema_refused), TEST(bad_paths), TEST(snapshot_lifecycle),
-             TEST(batches_survive_a_kill), TEST(resource_roundtrip),
-             TEST(coverage_and_scope_roundtrip), TEST(results_roundtrip), TEST(parse_line_cases),
-             TEST(format_parse_roundtrip), TEST(check_jsonl_errors), TEST(import_jsonl),
-             TEST(journal_roundtrip), TEST(run_lock), TEST(retention))
+             TEST(batches_survive_a_kill), TEST(readers_do_not_wait_for_writers),
+             TEST(resource_roundtrip), TEST(coverage_and_scope_roundtrip), TEST(results_roundtrip),
+             TEST(parse_line_cases), TEST(format_parse_roundtrip), TEST(check_jsonl_errors),
+             TEST(import_jsonl), TEST(journal_roundtrip), TEST(run_lock), TEST(retention))
