@@ -341,7 +341,11 @@ int pp_store_open_version(pp_store **out, const char *path, unsigned flags, int 
     }
     sqlite3_finalize(s);
     if (!rc)
-        rc = pp_store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL");
+        /* NORMAL is durable enough in WAL mode (a power cut may lose the last commit, never
+         * corrupt); the size limit stops a long-lived process keeping a WAL as large as its
+         * biggest transaction after the checkpoint. */
+        rc = pp_store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+                               "PRAGMA journal_size_limit = 67108864");
     if (!rc)
         rc = query_int(st, "PRAGMA foreign_keys", &fk);
     if (!rc && !fk)

@@ -11,7 +11,9 @@ import signal
 import sqlite3
 import stat
 import subprocess
+import sys
 import time
+import unittest
 
 import harness
 
@@ -347,6 +349,55 @@ class InventoryTest(harness.TestCase):
         with sqlite3.connect(self.db) as c:
             self.assertEqual(c.execute("SELECT count(*) FROM snapshots").fetchone()[0], 1)
         c.close()
+
+
+def bench_lines(n):
+    """n generated resources of about 1 KB of document each: four types, seven accounts, three
+    regions. The data set behind the numbers in docs/store.md."""
+    types = [("AWS::EC2::SecurityGroup", False), ("AWS::IAM::User", True),
+             ("AWS::EC2::Subnet", False), ("AWS::KMS::Key", False)]
+    for i in range(n):
+        type_, is_global = types[i % 4]
+        account = "1111222233%02d" % (i % 7)
+        region = "global" if is_global else ["eu-west-1", "us-east-1", "ap-south-1"][i % 3]
+        doc = {"GroupId": "sg-%08x" % i, "GroupName": "group-%d" % i,
+               "Description": "generated group number %d for the benchmark" % i,
+               "VpcId": "vpc-%04x" % (i % 500), "OwnerId": account,
+               "IpPermissions": [{"IpProtocol": "tcp", "FromPort": p, "ToPort": p,
+                                  "IpRanges": [{"CidrIp": "10.%d.%d.0/24" % (i % 256, p % 256),
+                                                "Description": "rule %d" % p}],
+                                  "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": []}
+                                 for p in (22, 443, 8080)],
+               "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+               "Tags": [{"Key": "Name", "Value": "bench-%d" % i}, {"Key": "env", "Value": "prod"}]}
+        yield line(type_, "r-%d" % i, account, region, doc,
+                   arn="arn:aws:ec2:%s:%s:thing/r-%d" % (region, account, i))
+
+
+@unittest.skipUnless(os.environ.get("PARAPET_BENCH"), "set PARAPET_BENCH=N to time N resources")
+class InventoryBench(harness.TestCase):
+    """Times import and export of PARAPET_BENCH resources (300000 for docs/store.md). Prints the
+    times; asserts only that every resource made the round trip."""
+
+    def test_import_export(self):
+        n = int(os.environ["PARAPET_BENCH"])
+        env = harness.clean_env(self.tmp)
+        src = os.path.join(self.tmp, "bench.jsonl")
+        with open(src, "w", encoding="utf-8") as f:
+            for l in bench_lines(n):
+                f.write(l + "\n")
+        db = os.path.join(self.tmp, "bench.db")
+        t0 = time.monotonic()
+        code, out, err = harness.run(["inventory", "import", src, "--db", db], env, timeout=3600)
+        t1 = time.monotonic()
+        self.assertEqual(code, 0, err)
+        p = subprocess.run([harness.PARAPET, "inventory", "--db", db], env=env,
+                           stdout=subprocess.PIPE, timeout=3600)
+        t2 = time.monotonic()
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual(p.stdout.count(b"\n"), n)
+        print(f"\n{n} resources, {os.path.getsize(src) / 1e6:.0f} MB of JSON lines: "
+              f"import {t1 - t0:.1f} s, export {t2 - t1:.1f} s", file=sys.stderr)
 
 
 if __name__ == "__main__":
