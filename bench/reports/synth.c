@@ -333,7 +333,7 @@ static void add_finding(pp_results *res, const pp_rule_meta *m, const rule_def *
         }
         if (suppress_me(h)) {
             f->suppressed = true;
-            f->suppression = json_pack("{sssssssso}", "owner", "team-platform", "reason",
+            f->suppression = json_pack("{ssssssssso}", "owner", "team-platform", "reason",
                                        hostile ? "accepted: " SYNTH_XSS_IMG : "bastion by design",
                                        "expires", "2099-12-31", "source",
                                        h % 2 ? "baseline" : "inline", "expired", json_false());
