@@ -164,8 +164,6 @@ static const pp_op ops[] = {
          "BucketLoggingStatus"),
     REST("s3", "GetBucketEncryption", "s3:GetEncryptionConfiguration", "GET",
          "/{Bucket}?encryption", NULL, "GetBucketEncryptionOutput"),
-    REST("s3", "GetBucketVersioning", "s3:GetBucketVersioning", "GET", "/{Bucket}?versioning", NULL,
-         "VersioningConfiguration"),
 };
 #define N_OPS (sizeof(ops) / sizeof(ops[0]))
 

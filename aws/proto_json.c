@@ -61,7 +61,8 @@ int pp_proto_json_error(long status, const pp_http_header *h, size_t n_h, const 
     if (!code || !*code) {
         free(code);
         json_decref(doc);
-        return pp_wire_fail_http(resp, status, body, len);
+        /* A front end (or moto's auth layer) may answer a JSON service in XML. */
+        return pp_wire_xml_error(status, body, len, resp);
     }
     const char *msg = NULL;
     if (json_is_object(doc)) {

@@ -157,32 +157,44 @@ static void set_request_id(pp_aws_resp *resp, xmlNode *node)
     resp->request_id = pp_xml_text(node);
 }
 
-/* <ErrorResponse><Error><Code/><Message/></Error><RequestId/></ErrorResponse> (query) and
- * <Response><Errors><Error>...</Error></Errors><RequestID/></Response> (EC2). */
-static int decode_error(xmlNode *root, long status, pp_aws_resp *resp, const char *body, size_t len)
+/* The Error element of an XML error body, wherever the dialect puts it:
+ *   <ErrorResponse><Error>..</Error><RequestId/></ErrorResponse>            (query)
+ *   <Response><Errors><Error>..</Error></Errors><RequestID/></Response>     (EC2)
+ *   <ErrorResponse><Errors><Error>..</Error></Errors></ErrorResponse>       (moto's auth layer)
+ *   <Error><Code/><Message/><RequestId/></Error>                            (S3) */
+static xmlNode *find_error(xmlNode *root)
 {
-    xmlNode *err = NULL;
-    if (pp_xml_is(root, "ErrorResponse")) {
-        err = pp_xml_child(root, "Error");
-        set_request_id(resp, pp_xml_child(root, "RequestId"));
-    } else if (pp_xml_is(root, "Response")) {
-        err = pp_xml_child(pp_xml_child(root, "Errors"), "Error");
-        set_request_id(resp, pp_xml_child(root, "RequestID"));
-        set_request_id(resp, pp_xml_child(root, "RequestId"));
-    } else if (pp_xml_is(root, "Error")) {
-        err = root; /* some endpoints answer with a bare <Error> */
-        set_request_id(resp, pp_xml_child(root, "RequestId"));
-    }
+    if (pp_xml_is(root, "Error"))
+        return root;
+    xmlNode *e = pp_xml_child(root, "Error");
+    if (!e)
+        e = pp_xml_child(pp_xml_child(root, "Errors"), "Error");
+    return e;
+}
+
+int pp_wire_xml_error(long status, const char *body, size_t len, pp_aws_resp *resp)
+{
+    xmlDoc *doc = len ? pp_xml_parse(body, len) : NULL;
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    xmlNode *err = root ? find_error(root) : NULL;
     char *code = err ? pp_xml_child_text(err, "Code") : NULL;
+    int rc;
     if (!code || !*code) {
-        free(code);
-        return pp_wire_fail_http(resp, status, body, len);
+        rc = pp_wire_fail_http(resp, status, body, len);
+    } else {
+        char *msg = pp_xml_child_text(err, "Message");
+        rc = pp_wire_fail(resp, code, "%s", msg ? msg : "");
+        free(msg);
+        const char *names[] = {"RequestId", "RequestID", "requestId"};
+        for (size_t i = 0; i < 3 && !resp->request_id; i++) {
+            resp->request_id = pp_xml_child_text(root, names[i]);
+            if (!resp->request_id)
+                resp->request_id = pp_xml_child_text(err, names[i]);
+        }
     }
-    char *msg = pp_xml_child_text(err, "Message");
-    pp_wire_fail(resp, code, "%s", msg ? msg : "");
     free(code);
-    free(msg);
-    return PP_EAWS;
+    xmlFreeDoc(doc);
+    return rc;
 }
 
 int pp_proto_query_decode(const pp_service *svc, const pp_op *op, const char *operation,
@@ -190,19 +202,20 @@ int pp_proto_query_decode(const pp_service *svc, const pp_op *op, const char *op
 {
     bool ec2 = svc->proto == PP_PROTO_EC2;
     int rc = 0;
+    if (status < 200 || status >= 300)
+        return pp_wire_xml_error(status, body, len, resp);
     xmlDoc *doc = pp_xml_parse(body, len);
     char *want = NULL;
-    if (!doc) {
-        if (status >= 200 && status < 300)
-            return pp_wire_fail(resp, "InvalidResponse", "%s %s: %s", svc->name, operation,
-                                pp_err_msg());
-        return pp_wire_fail_http(resp, status, body, len);
-    }
+    if (!doc)
+        return pp_wire_fail(resp, "InvalidResponse", "%s %s: %s", svc->name, operation,
+                            pp_err_msg());
     xmlNode *root = xmlDocGetRootElement(doc);
-    if (status < 200 || status >= 300 || pp_xml_is(root, "ErrorResponse") ||
-        (pp_xml_is(root, "Response") && pp_xml_child(root, "Errors"))) {
-        rc = decode_error(root, status, resp, body, len);
-        goto _exit;
+    if ((pp_xml_is(root, "ErrorResponse") || pp_xml_is(root, "Response") ||
+         pp_xml_is(root, "Error")) &&
+        pp_xml_child(find_error(root), "Code")) {
+        /* An error document with a 2xx status is still an error. */
+        xmlFreeDoc(doc);
+        return pp_wire_xml_error(status, body, len, resp);
     }
     want = pp_xasprintf("%sResponse", operation);
     if (!pp_xml_is(root, want)) {

@@ -189,26 +189,6 @@ _exit:
 
 /* ---- decoding ----------------------------------------------------------------------------- */
 
-static int s3_error(long status, const char *body, size_t len, pp_aws_resp *resp)
-{
-    xmlDoc *doc = len ? pp_xml_parse(body, len) : NULL;
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    char *code = pp_xml_is(root, "Error") ? pp_xml_child_text(root, "Code") : NULL;
-    int rc;
-    if (!code || !*code) {
-        rc = pp_wire_fail_http(resp, status, body, len);
-    } else {
-        char *msg = pp_xml_child_text(root, "Message");
-        rc = pp_wire_fail(resp, code, "%s", msg ? msg : "");
-        free(msg);
-        if (!resp->request_id)
-            resp->request_id = pp_xml_child_text(root, "RequestId");
-    }
-    free(code);
-    xmlFreeDoc(doc);
-    return rc;
-}
-
 static const pp_member *payload_member(const pp_shape *shape)
 {
     for (size_t i = 0; shape && i < shape->n_members; i++)
@@ -245,6 +225,11 @@ static int s3_decode(const pp_service *svc, const pp_op *op, const char *body, s
         return pp_wire_fail(resp, "InvalidResponse", "%s %s: %s", svc->name, op->name,
                             pp_err_msg());
     xmlNode *root = xmlDocGetRootElement(doc);
+    if (pp_xml_is(root, "Error") && pp_xml_child(root, "Code")) {
+        /* S3 may report a failure with status 200. */
+        xmlFreeDoc(doc);
+        return pp_wire_xml_error(200, body, len, resp);
+    }
     const char *expect = pm ? pm->wire : shape ? shape->name : NULL;
     if (expect && !pp_xml_is(root, expect)) {
         rc = pp_wire_fail(resp, "InvalidResponse", "%s %s: expected <%s>, got <%s>", svc->name,
@@ -279,7 +264,7 @@ int pp_proto_rest_decode(const pp_service *svc, const pp_op *op, const char *ope
 {
     bool xml = svc->proto == PP_PROTO_RESTXML;
     if (status < 200 || status >= 300)
-        return xml ? s3_error(status, body, len, resp)
+        return xml ? pp_wire_xml_error(status, body, len, resp)
                    : pp_proto_json_error(status, h, n_h, body, len, true, resp);
     if (xml)
         return s3_decode(svc, op, body, len, resp);

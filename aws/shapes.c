@@ -615,6 +615,9 @@ static json_t *json_value(pp_decode_ctx *ctx, const pp_shape *s, const pp_member
         json_t *c;
         json_object_foreach(v, k, c)
         {
+            /* As the SDKs parse JSON: a null member is an absent member. */
+            if (json_is_null(c))
+                continue;
             const pp_member *mm = NULL;
             for (size_t i = 0; i < s->n_members; i++) {
                 if (strcmp(s->members[i].wire, k) == 0) {

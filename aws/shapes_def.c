@@ -1266,10 +1266,7 @@ static const char defs_s3[] =
     "shape ServerSideEncryptionConfiguration\n"
     "  Rules [ServerSideEncryptionRule] wire=Rule flat\n"
     "shape GetBucketEncryptionOutput\n"
-    "  ServerSideEncryptionConfiguration ServerSideEncryptionConfiguration payload\n"
-    "shape VersioningConfiguration\n"
-    "  Status str\n"
-    "  MFADelete str wire=MfaDelete\n";
+    "  ServerSideEncryptionConfiguration ServerSideEncryptionConfiguration payload\n";
 
 const char *const pp_shape_defs[] = {
     defs_iam,       defs_sts,  defs_ec2,        defs_kms, defs_cloudtrail, defs_config,

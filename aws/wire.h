@@ -150,6 +150,9 @@ int pp_wire_fail(pp_aws_resp *resp, const char *code, const char *fmt, ...) PP_P
 /* A body that is neither the protocol's error format nor parseable: code "HTTP<status>" and
  * a short, printable, tag-free excerpt as the message. */
 int pp_wire_fail_http(pp_aws_resp *resp, long status, const char *body, size_t len);
+/* An XML error body (query, EC2, S3 or moto's variants) into resp; not XML or no <Code>: the
+ * HTTP<status> form of pp_wire_fail_http(). Returns PP_EAWS. */
+int pp_wire_xml_error(long status, const char *body, size_t len, pp_aws_resp *resp);
 /* Request id from the standard headers, else NULL. */
 const char *pp_wire_header_request_id(const pp_http_header *h, size_t n);
 /* Upper-cases the first letter: generic member names for elements not in a shape. */
