@@ -55,6 +55,7 @@ static int cmd_import(int argc, char **argv)
     pp_cli_opt opts[] = {{"db", PP_OPT_VALUE, &db}, {NULL}};
     FILE *in = NULL, *data = NULL;
     pp_store *st = NULL;
+    bool locked = false;
     int exit_code = pp_cli_parse(argc, argv, opts, &files);
     if (exit_code)
         goto _exit;
@@ -89,6 +90,13 @@ static int cmd_import(int argc, char **argv)
     }
     if ((exit_code = pp_cli_open_store("inventory import", db, true, &st)))
         goto _exit;
+    /* One run at a time, as for scan: a large import holds SQLite's write lock for seconds, and a
+     * scan starting meanwhile should exit 4 at once rather than fail half-way. */
+    if ((rc = pp_store_lock(st, "run", 6 * 3600))) {
+        exit_code = pp_cli_fail(rc, "inventory import");
+        goto _exit;
+    }
+    locked = true;
     rc = pp_store_import_jsonl(st, data, name, &stats);
     if (rc) {
         /* The file changed under us or the database failed: the import was rolled back. */
@@ -99,6 +107,8 @@ static int cmd_import(int argc, char **argv)
            (long long)stats.snapshot, pp_store_path(st));
     exit_code = PP_EXIT_OK;
 _exit:
+    if (locked)
+        pp_store_unlock(st, "run");
     pp_store_close(st);
     if (data && data != in)
         fclose(data);

@@ -10,9 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Long enough to ride out another process's commit, short enough that a stuck writer is reported
+/* Long enough to ride out another process's largest transaction (an import of 300,000
+ * resources commits after about 15 s), short enough that a stuck writer is reported
  * instead of hanging a scheduled job. */
-#define BUSY_TIMEOUT_MS 10000
+#define BUSY_TIMEOUT_MS 60000
 
 int pp_store_sql_error(pp_store *st, int sqlite_rc, const char *what)
 {

@@ -8,6 +8,7 @@ and a schema from the future.
 import json
 import os
 import signal
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -66,10 +67,14 @@ class InventoryTest(harness.TestCase):
             f.write("\n".join(lines) + "\n")
         return path
 
-    def import_ok(self, path, db=None):
+    def import_ok(self, path, db=None, stale_lock=False):
         code, out, err = self.parapet("inventory", "import", path, "--db", db or self.db)
         self.assertEqual(code, 0, err)
-        self.assertEqual(err, "")
+        if stale_lock:  # the one warning a run taking over a dead run's lock prints
+            self.assertRegex(err, r"^\S+ warn  store: taking over the stale run lock of pid \d+ "
+                                  r"on \S+\n$")
+        else:
+            self.assertEqual(err, "")
         return out
 
     def export(self, *args, db=None):
@@ -202,7 +207,16 @@ class InventoryTest(harness.TestCase):
         proc = subprocess.Popen([harness.PARAPET, "inventory", "import", src, "--db", self.db],
                                 env=self.env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
+        # Kill it once it holds the run lock: it has checked every line and is writing.
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            with sqlite3.connect(self.db) as c:
+                held = c.execute("SELECT count(*) FROM locks WHERE pid = ?",
+                                 (proc.pid,)).fetchone()[0]
+            c.close()
+            if held:
+                break
+            time.sleep(0.01)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         if proc.returncode != -signal.SIGKILL:
@@ -211,7 +225,11 @@ class InventoryTest(harness.TestCase):
         self.assertEqual(len(h), 1)  # an import is atomic: not even an incomplete snapshot
         self.assertTrue(h[0]["complete"])
         self.assertEqual(len(self.export().splitlines()), len(FIXTURE))
-        self.import_ok(src)
+        # It died holding the run lock; the next run takes the stale lock over.
+        with sqlite3.connect(self.db) as c:
+            self.assertEqual(c.execute("SELECT pid FROM locks").fetchall(), [(proc.pid,)])
+        c.close()
+        self.import_ok(src, stale_lock=True)
         self.assertEqual(len(self.export().splitlines()), 60000)
 
     # ---- bad input ----------------------------------------------------------------------------
@@ -334,6 +352,33 @@ class InventoryTest(harness.TestCase):
         p = subprocess.run([harness.PARAPET] + list(args), env=self.env, cwd=self.tmp,
                            capture_output=True, text=True, timeout=120)
         return p.returncode, p.stdout, p.stderr
+
+    def test_import_while_another_run_holds_the_lock(self):
+        self.import_ok(self.write("a.jsonl", FIXTURE))
+        # A live process on this host (this test) holds the run lock, as a running scan would.
+        with sqlite3.connect(self.db) as c:
+            c.execute("INSERT INTO locks VALUES ('run', ?, ?, ?)",
+                      (os.getpid(), socket.gethostname(), int(time.time())))
+        c.close()
+        code, out, err = self.parapet("inventory", "import", self.write("b.jsonl", FIXTURE),
+                                      "--db", self.db)
+        self.assertEqual(code, 4, err)
+        self.assert_one_error_line(err, "parapet: inventory import:")
+        self.assertIn("in use by another run", err)
+        self.assertEqual(len(self.history()), 1)
+        # Reading is never blocked by it.
+        self.assertEqual(len(self.export().splitlines()), len(FIXTURE))
+        # Once that run is gone (its pid no longer exists) the lock is stale and taken over.
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        with sqlite3.connect(self.db) as c:
+            c.execute("UPDATE locks SET pid = ?", (dead.pid,))
+        c.close()
+        self.import_ok(self.write("c.jsonl", FIXTURE), stale_lock=True)
+        self.assertEqual(len(self.history()), 2)
+        with sqlite3.connect(self.db) as c:
+            self.assertEqual(c.execute("SELECT count(*) FROM locks").fetchone()[0], 0)
+        c.close()
 
     def test_newer_schema_is_refused(self):
         self.import_ok(self.write("a.jsonl", FIXTURE))
