@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #define MAX_PAGES 10000
 
 typedef struct call {
@@ -88,6 +90,22 @@ static bool ec2_limit_allowed(json_t *input)
             return false;
     }
     return true;
+}
+
+/* A random (version 4) UUID. */
+static void new_client_token(char out[40])
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof(b)) != 1) {
+        uint64_t t = (uint64_t)pp_engine_now_ms() ^ (uint64_t)(uintptr_t)out;
+        for (size_t i = 0; i < sizeof(b); i++)
+            b[i] = (unsigned char)(t >> ((i % 8) * 8)) ^ (unsigned char)(i * 37);
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 /* Builds the wire request for the current page's input. */
@@ -326,6 +344,12 @@ static void begin(call *k, pp_aws_client *c, const pp_aws_req *req, pp_aws_resp 
     }
     k->path_style = k->svc->proto != PP_PROTO_RESTXML || pp_aws_client_path_style(c, k->svc);
     k->input = req->input ? json_deep_copy(req->input) : json_object();
+    if (req->client_token_key && !json_object_get(k->input, req->client_token_key)) {
+        /* As the SDKs fill idempotency tokens: one per call, the same for all its retries. */
+        char token[40];
+        new_client_token(token);
+        json_object_set_new(k->input, req->client_token_key, json_string(token));
+    }
     if (req->paginate && k->op->limit_key && k->op->limit > 0 &&
         !json_object_get(k->input, k->op->limit_key) &&
         (k->svc->proto != PP_PROTO_EC2 || ec2_limit_allowed(k->input)))

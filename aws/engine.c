@@ -41,8 +41,7 @@ typedef struct bucket {
     const pp_aws_client *client;
     char region[48];
     enum pp_ec2_category cat;
-    double tokens;
-    int64_t last_ms;
+    pp_rate_bucket rb;
 } bucket;
 
 typedef struct running {
@@ -67,6 +66,13 @@ struct pp_aws_engine {
     size_t n_buckets, cap_buckets;
     pp_aws_stats stats;
 };
+
+static time_t real_clock(void)
+{
+    return time(NULL);
+}
+
+time_t (*pp_engine_sign_clock)(void) = real_clock;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;
@@ -238,26 +244,33 @@ static bucket *bucket_of(pp_aws_engine *e, const pp_xfer *x, int64_t now)
     b->client = x->client;
     b->cat = x->ec2;
     snprintf(b->region, sizeof(b->region), "%s", x->region);
-    b->tokens = ec2_buckets[x->ec2].capacity;
-    b->last_ms = now;
+    pp_rate_bucket_init(&b->rb, x->ec2, now);
     return b;
 }
 
-/* Takes a token, or returns how many milliseconds until one is there. */
-static int64_t bucket_take(bucket *b, int64_t now)
+void pp_rate_bucket_init(pp_rate_bucket *b, enum pp_ec2_category cat, int64_t now_ms)
 {
-    double cap = ec2_buckets[b->cat].capacity, rate = ec2_buckets[b->cat].rate;
-    if (now > b->last_ms) {
-        b->tokens += (double)(now - b->last_ms) * rate / 1000.0;
-        if (b->tokens > cap)
-            b->tokens = cap;
-        b->last_ms = now;
+    if (cat < PP_EC2_READ || cat > PP_EC2_WRITE)
+        cat = PP_EC2_READ;
+    b->capacity = ec2_buckets[cat].capacity;
+    b->rate = ec2_buckets[cat].rate;
+    b->tokens = b->capacity;
+    b->last_ms = now_ms;
+}
+
+int64_t pp_rate_bucket_take(pp_rate_bucket *b, int64_t now_ms)
+{
+    if (now_ms > b->last_ms) {
+        b->tokens += (double)(now_ms - b->last_ms) * b->rate / 1000.0;
+        if (b->tokens > b->capacity)
+            b->tokens = b->capacity;
+        b->last_ms = now_ms;
     }
     if (b->tokens >= 1.0) {
         b->tokens -= 1.0;
         return 0;
     }
-    int64_t wait = (int64_t)((1.0 - b->tokens) * 1000.0 / rate) + 1;
+    int64_t wait = (int64_t)((1.0 - b->tokens) * 1000.0 / b->rate) + 1;
     return wait > 0 ? wait : 1;
 }
 
@@ -278,7 +291,7 @@ static pp_xfer *dequeue_ready(pp_aws_engine *e, int64_t now, int64_t *wake)
             if (e->slots[si].running < e->opts.max_in_flight) {
                 int64_t wait = 0;
                 if (x->ec2 != PP_EC2_NONE)
-                    wait = bucket_take(bucket_of(e, x, now), now);
+                    wait = pp_rate_bucket_take(&bucket_of(e, x, now)->rb, now);
                 if (wait == 0) {
                     go = true;
                     e->slots[si].running++;
@@ -370,7 +383,7 @@ static int start(pp_aws_engine *e, pp_xfer *x)
     int rc = -1;
 
     char amz_date[32];
-    time_t now = time(NULL); /* the real clock: PARAPET_NOW pins rule time, never signatures */
+    time_t now = pp_engine_sign_clock(); /* never PARAPET_NOW: that pins rule time only */
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);

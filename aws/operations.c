@@ -26,6 +26,12 @@
     PAGED("ec2", op, "ec2:" op, out, "NextToken", "NextToken", NULL, "MaxResults", lim, keys)
 #define KMS_PAGED(op, out, lim, keys)                                                              \
     PAGED("kms", op, "kms:" op, out, "Marker", "NextMarker", "Truncated", "Limit", lim, keys)
+/* A write: never retried unless the request names a client token key (call.c fills a fresh
+ * token when the input has none), so that a retry cannot act twice. */
+#define WRITE(svc, op, perm, out)                                                                  \
+    {                                                                                              \
+        .service = svc, .name = op, .permission = perm, .output = out, .mutating = true            \
+    }
 /* A REST operation: method, URI template, input keys that go to the query string. */
 #define REST(svc, op, perm, method_, uri_, qkeys, out)                                             \
     {                                                                                              \
@@ -90,6 +96,18 @@ static const pp_op ops[] = {
     EC2_PAGED("DescribeInstances", "DescribeInstancesResult", 1000, "Reservations"),
     OP("ec2", "GetEbsEncryptionByDefault", "ec2:GetEbsEncryptionByDefault",
        "GetEbsEncryptionByDefaultResult"),
+
+    /* ---- writes (remediation) ---- */
+    WRITE("iam", "UpdateAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy", NULL),
+    WRITE("ec2", "CreateFlowLogs", "ec2:CreateFlowLogs", "CreateFlowLogsResult"),
+    WRITE("kms", "EnableKeyRotation", "kms:EnableKeyRotation", NULL),
+    {.service = "guardduty",
+     .name = "CreateDetector",
+     .permission = "guardduty:CreateDetector",
+     .method = "POST",
+     .uri = "/detector",
+     .output = "CreateDetectorResponse",
+     .mutating = true},
 
     /* ---- KMS (JSON 1.1). Limit: keys 1-1000, aliases 1-100, tags 1-50. ---- */
     KMS_PAGED("ListKeys", "ListKeysResponse", 1000, "Keys"),

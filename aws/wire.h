@@ -197,6 +197,20 @@ typedef struct pp_xfer {
     struct pp_xfer *next;
 } pp_xfer;
 
+/* EC2's request-rate bucket for one (client, region, category): capacity and refill per second
+ * from aws-protocols.md section 4. */
+typedef struct pp_rate_bucket {
+    double tokens, capacity, rate;
+    int64_t last_ms;
+} pp_rate_bucket;
+void pp_rate_bucket_init(pp_rate_bucket *b, enum pp_ec2_category cat, int64_t now_ms);
+/* Takes a token and returns 0, or returns how many milliseconds until one is there. */
+int64_t pp_rate_bucket_take(pp_rate_bucket *b, int64_t now_ms);
+
+/* The wall clock signatures are dated with (time(NULL)); a test may replace it before creating
+ * an engine to see that every attempt is signed afresh. */
+extern time_t (*pp_engine_sign_clock)(void);
+
 void pp_xfer_clear(pp_xfer *x); /* frees request and result, keeps nothing */
 void pp_xfer_reset_result(pp_xfer *x);
 
