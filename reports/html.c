@@ -661,7 +661,7 @@ static void framework_chart(html_ctx *c, xmlNodePtr parent)
     xmlNodePtr fig = el(parent, "figure", "chart", NULL);
     attr(fig, "id", "chart-frameworks");
     el(fig, "figcaption", NULL, "Score per framework (controls that pass, of those assessed)");
-    int w = 560, row_h = 30, h = (int)n * row_h + 10;
+    int w = 640, row_h = 30, h = (int)n * row_h + 10;
     xmlNodePtr svg = svg_root(fig, w, h, "Score per framework");
     for (size_t i = 0; i < n; i++) {
         const rep_framework *f = &c->ix.fw[i];
@@ -673,15 +673,25 @@ static void framework_chart(html_ctx *c, xmlNodePtr parent)
         char name[40];
         snprintf(name, sizeof(name), "%.37s", f->name);
         svg_text(svg, 0, y + 17, NULL, name);
-        double bx = 170, bw = 220;
+        double bx = 150, bw = 200;
         svg_rect(svg, "bar-bg", bx, y + 4, bw, 18);
         if (assessed) {
             svg_rect(svg, "bar-pass", bx, y + 4, bw * (double)pass / (double)assessed, 18);
             svg_rect(svg, "bar-fail", bx + bw * (double)pass / (double)assessed, y + 4,
                      bw * (double)fail / (double)assessed, 18);
         }
-        char *label = assessed ? pp_xasprintf("%zu%% (%zu of %zu pass)", pass * 100 / assessed,
-                                              pass, assessed)
+        /* the control score is strict (one failing resource fails the control); the share of
+         * findings that pass says how far from passing it is */
+        size_t fpass = 0, fall = 0;
+        for (size_t k = 0; k < f->n_controls; k++) {
+            const size_t *cnt = f->controls[k].counts;
+            fpass += cnt[PP_STATUS_PASS];
+            fall += cnt[PP_STATUS_PASS] + cnt[PP_STATUS_FAIL] + cnt[PP_STATUS_ERROR] +
+                    cnt[PP_STATUS_UNKNOWN];
+        }
+        char *label = assessed ? pp_xasprintf("%zu%%: %zu of %zu controls; %zu%% of findings pass",
+                                              pass * 100 / assessed, pass, assessed,
+                                              fall ? fpass * 100 / fall : 100)
                                : pp_xstrdup("nothing assessed");
         svg_text(svg, bx + bw + 8, y + 17, NULL, label);
         free(label);
@@ -821,9 +831,13 @@ static void trend_chart(html_ctx *c, xmlNodePtr parent)
 
 static void change_table(xmlNodePtr parent, const char *title, const rep_change *arr, size_t n)
 {
-    elf(parent, "h4", NULL, "%s: %zu", title, n);
-    if (!n)
+    if (!n) {
+        elf(parent, "h4", NULL, "%s: none", title);
         return;
+    }
+    /* folded: the cards above carry the counts, the lists can be long */
+    parent = el(parent, "details", "changes-list", NULL);
+    elf(el(parent, "summary", NULL, NULL), "span", NULL, "%s: %zu", title, n);
     xmlNodePtr t = el(parent, "table", NULL, NULL);
     xmlNodePtr tr = el(el(t, "thead", NULL, NULL), "tr", NULL, NULL);
     el(tr, "th", NULL, "Rule");
@@ -893,7 +907,11 @@ static void summary(html_ctx *c, xmlNodePtr page)
                                 "status changes"};
         size_t nums[] = {c->ch.n_new, c->ch.n_resolved, c->ch.n_regressed, c->ch.n_changed};
         for (size_t i = 0; i < 4; i++) {
-            xmlNodePtr k = el(cc, "div", i == 0 || i == 2 ? "card st-FAIL" : "card st-PASS", NULL);
+            xmlNodePtr k = el(cc, "div",
+                              i == 0 || i == 2 ? "card st-FAIL"
+                              : i == 1         ? "card st-PASS"
+                                               : "card",
+                              NULL);
             attrf(k, "id", "chg-%zu", i);
             elf(k, "span", "num", "%zu", nums[i]);
             el(k, "span", "label", labels[i]);

@@ -305,6 +305,8 @@
   /* ---- print: every shown control open, with its failing resources ------------------------ */
 
   function beforePrint() {
+    var lists = document.querySelectorAll('details.changes-list');
+    for (var j = 0; j < lists.length; j++) lists[j].open = true;
     var ctls = document.querySelectorAll('details.control');
     for (var i = 0; i < ctls.length; i++) {
       if (ctls[i].hidden) continue;
