@@ -197,6 +197,24 @@ class InventoryTest(harness.TestCase):
         self.assertEqual(rows[2].split()[0], "2")
         self.assertIn(" no ", rows[2])
         self.assertIn(" yes ", rows[1])
+        self.assertTrue(rows[1].endswith(" -"))  # not evaluated
+
+        # An evaluation (as `parapet evaluate` stores it) brings the FAIL counts.
+        with sqlite3.connect(self.db) as c:
+            c.execute("INSERT INTO evaluations (snapshot_id, evaluated_at, tool_version, n_pass, "
+                      "n_fail, n_suppressed, n_fail_open, fail_by_framework) VALUES "
+                      "(1, 1700000100, '0.1.0', 7, 4, 1, 3, "
+                      "'{\"cis-aws-3.0\":2,\"reference\":1}')")
+        c.close()
+        h = self.history()
+        self.assertEqual(h[0]["evaluation"]["FAIL"], 4)
+        self.assertEqual(h[0]["evaluation"]["PASS"], 7)
+        self.assertEqual(h[0]["evaluation"]["suppressed"], 1)
+        self.assertEqual(h[0]["evaluation"]["fail_unsuppressed"], 3)
+        self.assertEqual(h[0]["evaluation"]["fail_by_framework"],
+                         {"cis-aws-3.0": 2, "reference": 1})
+        code, out, err = self.parapet("history", "--db", self.db)
+        self.assertTrue(out.splitlines()[1].endswith(" 3 (cis-aws-3.0=2, reference=1)"), out)
 
     def test_killed_import_leaves_nothing(self):
         # Big enough that the import is still running when it is killed.
