@@ -69,7 +69,8 @@ char *const *pp_collect_regions(const pp_collect_ctx *ctx);
 /* The partition of a region, for ARNs: "aws", "aws-cn", "aws-us-gov". */
 const char *pp_collect_partition(const pp_collect_ctx *ctx);
 
-/* Adds a resource (takes a reference to doc) and returns it so errors can be recorded. */
+/* Adds a resource (takes a reference to doc) and returns it so errors can be recorded. A resource
+ * without an id or an object document is not added: NULL, and a coverage error says why. */
 pp_resource *pp_collect_emit(pp_collect_ctx *ctx, const char *type, const char *id, const char *arn,
                              json_t *doc);
 /* Merges value under key into another resource of this account once every collector of the

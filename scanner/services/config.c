@@ -35,6 +35,8 @@ static int collect(pp_collect_ctx *ctx)
             pp_collect_emit(ctx, "AWS::Config::ConfigurationRecorder", name, arn, rec);
         free(res);
         free(arn);
+        if (!out)
+            continue;
         if (!r[1].ok) {
             char *e = pp_aws_resp_error(&r[1]);
             pp_resource_set_error(out, "Status", e);

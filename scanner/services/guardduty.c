@@ -38,7 +38,7 @@ static int collect(pp_collect_ctx *ctx)
         if (resps[i].ok)
             pp_json_merge(doc, resps[i].data);
         pp_resource *r = pp_collect_emit(ctx, TYPE, id, arn, doc);
-        if (!resps[i].ok) {
+        if (r && !resps[i].ok) {
             /* the detector exists but its state is unknown: every rule reading it is ERROR */
             char *e = pp_aws_resp_error(&resps[i]);
             pp_resource_set_error(r, "Status", e);

@@ -184,6 +184,10 @@ static int collect(pp_collect_ctx *ctx)
             if (aws_managed && json_integer_value(json_object_get(p, "AttachmentCount")) == 0)
                 continue;
             add_default_document(p);
+            /* moto leaves PolicyName out of GetAccountAuthorizationDetails; AWS always sends it,
+             * and it is the last segment of the ARN, so fill it in when missing. */
+            if (!pp_json_str(p, "PolicyName") && arn && strrchr(arn, '/'))
+                json_object_set_new(p, "PolicyName", json_string(strrchr(arn, '/') + 1));
             pp_collect_emit(ctx, "AWS::IAM::Policy", pp_json_str(p, "PolicyName"), arn, p);
         }
         user_details(ctx, users, n_users);

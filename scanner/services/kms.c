@@ -71,6 +71,8 @@ static int collect(pp_collect_ctx *ctx)
         r = pp_collect_emit(ctx, TYPE, pp_json_str(key, "KeyId"), pp_json_str(key, "KeyArn"), doc);
         json_decref(doc);
         all[i] = r;
+        if (!r)
+            continue;
         if (!resps[i].ok) {
             set_or_error(r, &resps[i], "KeyMetadata", NULL, NULL);
             continue;
@@ -109,6 +111,8 @@ static int collect(pp_collect_ctx *ctx)
     /* Aliases by target key (a linear pass per alias: accounts have tens of aliases, and the
      * keys of one region at most a few thousand). */
     for (size_t i = 0; i < n; i++) {
+        if (!all[i])
+            continue;
         if (!lists[1].ok) {
             set_or_error(all[i], &lists[1], "Aliases", NULL, NULL);
             continue;
@@ -121,7 +125,7 @@ static int collect(pp_collect_ctx *ctx)
     {
         const char *target = pp_json_str(alias, "TargetKeyId");
         for (size_t i = 0; target && i < n; i++)
-            if (pp_str_eq(all[i]->id, target))
+            if (all[i] && pp_str_eq(all[i]->id, target))
                 json_array_append(json_object_get(all[i]->doc, "Aliases"), alias);
     }
     for (size_t i = 0; i < n; i++)

@@ -83,6 +83,10 @@ static int collect(pp_collect_ctx *ctx)
         pp_resource *r = pp_collect_emit(ctx, TYPE, names[i], arn, doc);
         for (int k = 0; k < 4; k++) {
             pp_aws_resp *rs = &resps[4 * j + (size_t)k];
+            if (!r) {
+                pp_aws_resp_clear(rs);
+                continue;
+            }
             if (rs->ok) {
                 json_t *v = json_object_get(rs->data, result_keys[k]);
                 if (v)

@@ -43,6 +43,10 @@ static int collect(pp_collect_ctx *ctx)
         const char *keys[2] = {"Attributes", "Subscriptions"};
         for (int k = 0; k < 2; k++) {
             pp_aws_resp *rs = &resps[2 * i + (size_t)k];
+            if (!r) {
+                pp_aws_resp_clear(rs);
+                continue;
+            }
             if (rs->ok) {
                 json_t *v = json_object_get(rs->data, keys[k]);
                 json_object_set(r->doc, keys[k], v ? v : (k ? json_array() : json_object()));
