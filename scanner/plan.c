@@ -1073,6 +1073,17 @@ static json_t *prune(json_t *m)
     return json_false();
 }
 
+static void finish_mirror(pp_resource *r)
+{
+    if (!r->unknown)
+        return;
+    json_t *pm = prune(r->unknown);
+    json_decref(r->unknown);
+    r->unknown = json_is_false(pm) ? NULL : pm;
+    if (!r->unknown)
+        json_decref(pm);
+}
+
 static void find_sensitive(const json_t *v, const json_t *marker, pp_buf *path, json_t *out)
 {
     if (v == marker) {
@@ -1342,6 +1353,24 @@ static int read_changes(pp_plan *p, const char *base, slice arr)
     }
 }
 
+/* After its mapper ran, a change keeps its top-level scalars and unknown marks: all that
+ * resolving a reference to it reads. */
+static void rc_shrink(pp_plan_rc *rc)
+{
+    if (json_is_object(rc->after)) {
+        json_t *a = scalars_only(rc->after);
+        json_decref(rc->after);
+        rc->after = a;
+    }
+    if (json_is_object(rc->unk)) {
+        json_t *u = true_keys_only(rc->unk);
+        json_decref(rc->unk);
+        rc->unk = u;
+    }
+    json_decref(rc->sens);
+    rc->sens = NULL;
+}
+
 /* ---- mapping -------------------------------------------------------------------------------- */
 
 static void map_all(pp_plan *p)
@@ -1350,8 +1379,14 @@ static void map_all(pp_plan *p)
     for (int phase = 1; phase <= 2; phase++) {
         for (size_t i = 0; i < ctx->n_rcs; i++) {
             pp_plan_rc *rc = ctx->rcs[i];
-            if (rc->mapper && rc->mapper->phase == phase)
-                rc->mapper->map(ctx, rc);
+            if (!rc->mapper || rc->mapper->phase != phase)
+                continue;
+            rc->mapper->map(ctx, rc);
+            /* Memory: a mapped change keeps only what references to it read, and a document
+             * nothing merges into gets its final (pruned) mirror now. */
+            if (phase == 1 && rc->res && !rc->mapper->target && !rc->mapper->post)
+                finish_mirror(rc->res);
+            rc_shrink(rc);
         }
     }
     for (size_t i = 0; i < ctx->n_rcs; i++) {
@@ -1379,11 +1414,7 @@ static void map_all(pp_plan *p)
     pp_buf_init(&path, 0);
     for (size_t i = 0; i < pp_inventory_count(ctx->inv); i++) {
         pp_resource *r = pp_inventory_at(ctx->inv, i);
-        json_t *pm = prune(r->unknown);
-        json_decref(r->unknown);
-        r->unknown = json_is_false(pm) ? NULL : pm;
-        if (json_is_false(pm))
-            json_decref(pm);
+        finish_mirror(r);
         json_t *paths = json_array();
         pp_buf_reset(&path);
         find_sensitive(r->doc, ctx->sensitive_marker, &path, paths);
@@ -1397,18 +1428,9 @@ static void map_all(pp_plan *p)
 
 /* ---- public ---------------------------------------------------------------------------------- */
 
-int pp_plan_load_buffer(const char *data, size_t len, const char *name, const pp_plan_opts *opts,
-                        pp_plan **out)
+static pp_plan *plan_new(const char *name)
 {
-    int rc = 0;
-    pp_plan *p = NULL;
-    json_t *v = NULL;
-    size_t max = opts && opts->max_bytes ? opts->max_bytes : PP_PLAN_MAX_BYTES;
-    *out = NULL;
-    if (len > max)
-        return pp_err_set(PP_EINVAL, "%s: plan is %zu bytes, above the %zu byte limit", name, len,
-                          max);
-    p = pp_xcalloc(1, sizeof(*p));
+    pp_plan *p = pp_xcalloc(1, sizeof(*p));
     p->path = pp_xstrdup(name);
     p->complete = true;
     p->sensitive = json_object();
@@ -1419,7 +1441,16 @@ int pp_plan_load_buffer(const char *data, size_t len, const char *name, const pp
     ctx->sensitive_marker = json_string(PP_PLAN_SENSITIVE);
     ctx->inv = pp_inventory_new(PP_SOURCE_PLAN);
     ctx->stats = &p->stats;
+    return p;
+}
 
+/* Everything that needs the file's bytes; mapping runs after they are released. */
+static int plan_parse(pp_plan *p, const char *data, size_t len)
+{
+    int rc = 0;
+    json_t *v = NULL;
+    pp_plan_ctx *ctx = &p->ctx;
+    const char *name = p->path;
     top t;
     jscan s = {.base = data, .p = data, .end = data + len};
     rc = scan_top(&s, name, &t);
@@ -1478,18 +1509,38 @@ int pp_plan_load_buffer(const char *data, size_t len, const char *name, const pp
         if (rc < 0)
             goto _exit;
     }
+_exit:
+    json_decref(v);
+    return rc;
+}
+
+static void plan_finish(pp_plan *p)
+{
     map_all(p);
     pp_log(PP_LOG_INFO, COMPONENT,
            "%s: %zu changes, %zu evaluated, %zu documents (%zu merged, %zu synthetic), %zu "
            "deleted, %zu data, %zu unmapped",
-           name, p->stats.changes, p->stats.evaluated, p->stats.documents, p->stats.merged,
+           p->path, p->stats.changes, p->stats.evaluated, p->stats.documents, p->stats.merged,
            p->stats.synthetic, p->stats.deleted, p->stats.data, p->stats.unmapped);
+}
+
+int pp_plan_load_buffer(const char *data, size_t len, const char *name, const pp_plan_opts *opts,
+                        pp_plan **out)
+{
+    size_t max = opts && opts->max_bytes ? opts->max_bytes : PP_PLAN_MAX_BYTES;
+    *out = NULL;
+    if (len > max)
+        return pp_err_set(PP_EINVAL, "%s: plan is %zu bytes, above the %zu byte limit", name, len,
+                          max);
+    pp_plan *p = plan_new(name);
+    int rc = plan_parse(p, data, len);
+    if (rc < 0) {
+        pp_plan_free(p);
+        return rc;
+    }
+    plan_finish(p);
     *out = p;
-    p = NULL;
-_exit:
-    json_decref(v);
-    pp_plan_free(p);
-    return rc;
+    return 0;
 }
 
 int pp_plan_load_file(const char *path, const pp_plan_opts *opts, pp_plan **out)
@@ -1497,6 +1548,7 @@ int pp_plan_load_file(const char *path, const pp_plan_opts *opts, pp_plan **out)
     int rc = 0;
     FILE *f = NULL;
     char *buf = NULL;
+    pp_plan *p = NULL;
     size_t max = opts && opts->max_bytes ? opts->max_bytes : PP_PLAN_MAX_BYTES;
     struct stat st;
     *out = NULL;
@@ -1528,8 +1580,19 @@ int pp_plan_load_file(const char *path, const pp_plan_opts *opts, pp_plan **out)
         goto _exit;
     }
     buf[got] = '\0';
-    rc = pp_plan_load_buffer(buf, got, path, opts, out);
+    fclose(f);
+    f = NULL;
+    p = plan_new(path);
+    rc = plan_parse(p, buf, got);
+    free(buf);
+    buf = NULL;
+    if (rc < 0)
+        goto _exit;
+    plan_finish(p);
+    *out = p;
+    p = NULL;
 _exit:
+    pp_plan_free(p);
     free(buf);
     if (f)
         fclose(f);

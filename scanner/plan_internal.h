@@ -72,6 +72,7 @@ typedef struct pp_plan_mapper {
     int phase;
     void (*map)(pp_plan_ctx *ctx, pp_plan_rc *rc);
     void (*post)(pp_plan_ctx *ctx, pp_plan_rc *rc); /* after every merge, or NULL */
+    bool target; /* later phases write into its documents: keep the full mirror until then */
 } pp_plan_mapper;
 
 const pp_plan_mapper *pp_plan_mapper_find(const char *tf_type);

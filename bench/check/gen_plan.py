@@ -16,7 +16,7 @@ PROVIDER = "registry.terraform.io/hashicorp/aws"
 
 def sg(i, rnd):
     ingress = []
-    for k in range(rnd.randint(4, 12)):
+    for k in range(rnd.randint(10, 24)):
         port = rnd.choice([22, 80, 443, 3389, 5432, 6379, 8080, 9000 + k])
         ingress.append({
             "cidr_blocks": [rnd.choice(["10.0.0.0/16", "0.0.0.0/0", "172.16.%d.0/24" % (k % 250)])
@@ -54,7 +54,7 @@ def sg_rule(i, rnd):
 
 def policy_doc(i, rnd):
     stmts = []
-    for k in range(rnd.randint(3, 8)):
+    for k in range(rnd.randint(6, 14)):
         stmts.append({"Sid": "Stmt%d%d" % (i, k), "Effect": "Allow",
                       "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket",
                                  "kms:Decrypt", "kms:GenerateDataKey*"][: rnd.randint(1, 5)],

@@ -1,0 +1,818 @@
+/* The Terraform plan reader: documents, unknown mirrors, sensitive values, addresses, joins,
+ * refusals; the .tf locator and inline ignores; baselines and suppression. Fixtures live in
+ * tests/fixtures/plans (hand-written `terraform show -json` output beside its .tf files). */
+#include "pp_plan.h"
+#include "pp_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char fixture_path[4096];
+
+static const char *fixture(const char *rel)
+{
+    const char *src = getenv("PARAPET_SRC");
+    snprintf(fixture_path, sizeof(fixture_path), "%s/tests/fixtures/plans/%s", src ? src : ".",
+             rel);
+    return fixture_path;
+}
+
+static pp_plan *load_basic(void)
+{
+    pp_plan *p = NULL;
+    int rc = pp_plan_load_file(fixture("basic/plan.json"), NULL, &p);
+    if (rc < 0)
+        fprintf(stderr, "load: %s\n", pp_err_msg());
+    CHECK_INT(rc, 0);
+    return p;
+}
+
+static pp_resource *by_address(pp_inventory *inv, const char *address)
+{
+    for (size_t i = 0; i < pp_inventory_count(inv); i++) {
+        pp_resource *r = pp_inventory_at(inv, i);
+        if (pp_str_eq(r->address, address))
+            return r;
+    }
+    return NULL;
+}
+
+static char *dump(const json_t *v)
+{
+    return v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+}
+
+/* The document and mirror of `address`, as sorted compact JSON ("-" for no mirror). */
+#define CHECK_DOC(inv, address, doc_json, mirror_json)                                             \
+    do {                                                                                           \
+        pp_resource *r_ = by_address((inv), (address));                                            \
+        CHECK(r_ != NULL);                                                                         \
+        if (r_) {                                                                                  \
+            char *d_ = dump(r_->doc), *m_ = dump(r_->unknown);                                     \
+            CHECK_STR(d_, (doc_json));                                                             \
+            CHECK_STR(m_ ? m_ : "-", (mirror_json));                                               \
+            free(d_);                                                                              \
+            free(m_);                                                                              \
+        }                                                                                          \
+    } while (0)
+
+/* ---- reading -------------------------------------------------------------------------------- */
+
+static void basic_summary(void)
+{
+    pp_plan *p = load_basic();
+    if (!p)
+        return;
+    const pp_plan_stats *st = pp_plan_stats_get(p);
+    CHECK_INT(st->changes, 38);
+    CHECK_INT(st->evaluated, 36);
+    CHECK_INT(st->deleted, 1); /* aws_instance.old */
+    CHECK_INT(st->data, 1);    /* data.aws_caller_identity.current */
+    CHECK_INT(st->documents, 24);
+    CHECK_INT(st->merged, 9);
+    CHECK_INT(st->synthetic, 1);
+    CHECK_INT(st->unmapped, 3);
+    CHECK_STR(pp_plan_format_version(p), "1.2");
+    CHECK_STR(pp_plan_terraform_version(p), "1.9.5");
+    CHECK(pp_plan_complete(p));
+    char *s = dump(pp_plan_unmapped(p));
+    CHECK_STR(s, "{\"aws_cloudwatch_log_group\":2,\"aws_db_instance\":1}");
+    free(s);
+
+    pp_inventory *inv = pp_plan_inventory(p);
+    CHECK_INT(pp_inventory_source(inv), PP_SOURCE_PLAN);
+    CHECK_INT(pp_inventory_scope_count(inv), 0); /* account-wide rules cannot decide a plan */
+    CHECK_INT(pp_inventory_count(inv), 24);
+    for (size_t i = 0; i < pp_inventory_count(inv); i++) {
+        pp_resource *r = pp_inventory_at(inv, i);
+        CHECK(r->account == NULL);
+        CHECK_STR(r->region, "eu-west-1"); /* provider region from var.region */
+        CHECK(r->address != NULL);
+        CHECK(pp_type_find(r->type) != NULL);
+    }
+    size_t n = 0;
+    pp_inventory_of_type(inv, "AWS::EC2::SecurityGroup", &n);
+    CHECK_INT(n, 3);
+    pp_plan_free(p);
+}
+
+static void addresses_and_actions(void)
+{
+    pp_plan *p = load_basic();
+    if (!p)
+        return;
+    pp_inventory *inv = pp_plan_inventory(p);
+    /* modules, count, for_each keys kept whole */
+    CHECK(by_address(inv, "module.net.aws_security_group.ssh") != NULL);
+    CHECK(by_address(inv, "aws_subnet.private[0]") != NULL);
+    CHECK(by_address(inv, "aws_subnet.private[1]") != NULL);
+    CHECK(by_address(inv, "aws_iam_user.people[\"alice\"]") != NULL);
+    CHECK(by_address(inv, "module.remote.aws_vpc.this[0]") != NULL);
+    /* replacements (both orders) are evaluated, a pure delete and data sources are not */
+    CHECK(by_address(inv, "aws_security_group.legacy") != NULL);
+    CHECK(by_address(inv, "aws_kms_key.legacy") != NULL);
+    CHECK(by_address(inv, "aws_instance.old") == NULL);
+    CHECK(by_address(inv, "data.aws_caller_identity.current") == NULL);
+    /* no-op: the state, with its known id */
+    pp_resource *gd = by_address(inv, "aws_guardduty_detector.main");
+    CHECK(gd != NULL);
+    if (gd) {
+        CHECK_STR(gd->id, "abc123");
+        CHECK_STR(gd->arn, "arn:aws:guardduty:eu-west-1:111122223333:detector/abc123");
+    }
+    /* unknown ids become the address; the ARN stays unknown */
+    pp_resource *vpc = by_address(inv, "aws_vpc.main");
+    CHECK(vpc != NULL);
+    if (vpc) {
+        CHECK_STR(vpc->id, "aws_vpc.main");
+        CHECK(vpc->arn == NULL);
+    }
+    /* rules merged into their group are listed for it */
+    char *s = dump(pp_plan_merged_into(p, "module.net.aws_security_group.ssh"));
+    CHECK_STR(s, "[\"module.net.aws_security_group_rule.https\","
+                 "\"module.net.aws_vpc_security_group_ingress_rule.all_v6\"]");
+    free(s);
+    pp_plan_free(p);
+}
+
+static void security_groups(void)
+{
+    pp_plan *p = load_basic();
+    if (!p)
+        return;
+    pp_inventory *inv = pp_plan_inventory(p);
+    /* inline ingress + aws_security_group_rule (protocol "6") + aws_vpc_security_group_ingress_rule
+     * ("-1": no ports), vpc_id through the module variable to aws_vpc.main, unconfigured egress
+     * emptied as the provider does */
+    CHECK_DOC(inv, "module.net.aws_security_group.ssh",
+              "{\"Description\":\"ssh in\",\"GroupId\":\"module.net.aws_security_group.ssh\","
+              "\"GroupName\":\"ssh\",\"IpPermissions\":[{\"FromPort\":22,\"IpProtocol\":\"tcp\","
+              "\"IpRanges\":[{\"CidrIp\":\"0.0.0.0/0\",\"Description\":\"ssh\"}],\"Ipv6Ranges\":[],"
+              "\"PrefixListIds\":[],\"ToPort\":22,\"UserIdGroupPairs\":[]},{\"FromPort\":443,"
+              "\"IpProtocol\":\"tcp\",\"IpRanges\":[{\"CidrIp\":\"0.0.0.0/0\",\"Description\":"
+              "\"https from anywhere { not a block }\\n\"}],\"Ipv6Ranges\":[],\"PrefixListIds\":[],"
+              "\"ToPort\":443,\"UserIdGroupPairs\":[]},{\"IpProtocol\":\"-1\",\"IpRanges\":[],"
+              "\"Ipv6Ranges\":[{\"CidrIpv6\":\"::/0\",\"Description\":null}],\"PrefixListIds\":[],"
+              "\"UserIdGroupPairs\":[]}],\"IpPermissionsEgress\":[],\"OwnerId\":null,"
+              "\"SecurityGroupArn\":null,\"VpcId\":\"aws_vpc.main\"}",
+              "{\"IpPermissions\":[false,false,{\"Ipv6Ranges\":[{\"Description\":true}]}],"
+              "\"OwnerId\":true,\"SecurityGroupArn\":true}");
+    /* an unknown list element stays an element, unknown (never dropped or defaulted) */
+    CHECK_DOC(inv, "aws_security_group.legacy",
+              "{\"Description\":\"Managed by Terraform\",\"GroupId\":\"aws_security_group.legacy\","
+              "\"GroupName\":\"legacy\",\"IpPermissions\":[{\"FromPort\":5432,\"IpProtocol\":"
+              "\"tcp\",\"IpRanges\":[{\"CidrIp\":\"10.0.0.0/8\"},{\"CidrIp\":null}],\"Ipv6Ranges\":"
+              "[],\"PrefixListIds\":[],\"ToPort\":5432,\"UserIdGroupPairs\":[]}],"
+              "\"IpPermissionsEgress\":[{\"IpProtocol\":\"-1\",\"IpRanges\":[{\"CidrIp\":"
+              "\"0.0.0.0/0\"}],\"Ipv6Ranges\":[],\"PrefixListIds\":[],\"UserIdGroupPairs\":[]}],"
+              "\"OwnerId\":null,\"SecurityGroupArn\":null,\"VpcId\":\"vpc-0legacy\"}",
+              "{\"IpPermissions\":[{\"IpRanges\":[false,{\"CidrIp\":true}]}],\"OwnerId\":true,"
+              "\"SecurityGroupArn\":true}");
+    /* a rule on a group outside the plan: its own group document, the rest unknown */
+    CHECK_DOC(inv, "aws_security_group_rule.external",
+              "{\"Description\":null,\"GroupId\":\"sg-0external\",\"GroupName\":null,"
+              "\"IpPermissions\":[{\"FromPort\":3389,\"IpProtocol\":\"tcp\",\"IpRanges\":[{"
+              "\"CidrIp\":\"0.0.0.0/0\"}],\"Ipv6Ranges\":[],\"PrefixListIds\":[],\"ToPort\":3389,"
+              "\"UserIdGroupPairs\":[]},null],\"IpPermissionsEgress\":null,\"VpcId\":null}",
+              "{\"Description\":true,\"GroupName\":true,\"IpPermissions\":[false,true],"
+              "\"IpPermissionsEgress\":true,\"VpcId\":true}");
+    pp_resource *ext = by_address(inv, "aws_security_group_rule.external");
+    if (ext)
+        CHECK_STR(ext->id, "aws_security_group_rule.external");
+    pp_plan_free(p);
+}
+
+static void network_acls_and_routes(void)
+{
+    pp_plan *p = load_basic();
+    if (!p)
+        return;
+    pp_inventory *inv = pp_plan_inventory(p);
+    /* protocols as EC2 numbers, the implicit deny entries, aws_network_acl_rule merged, and
+     * subnet_ids from a splat reference to both count instances */
+    CHECK_DOC(inv, "aws_network_acl.main",
+              "{\"Associations\":[{\"NetworkAclId\":\"aws_network_acl.main\",\"SubnetId\":"
+              "\"aws_subnet.private[0]\"},{\"NetworkAclId\":\"aws_network_acl.main\",\"SubnetId\":"
+              "\"aws_subnet.private[1]\"}],\"Entries\":[{\"CidrBlock\":\"0.0.0.0/0\",\"Egress\":"
+              "false,\"PortRange\":{\"From\":22,\"To\":22},\"Protocol\":\"6\",\"RuleAction\":"
+              "\"allow\",\"RuleNumber\":100},{\"CidrBlock\":\"0.0.0.0/0\",\"Egress\":true,"
+              "\"Protocol\":\"-1\",\"RuleAction\":\"allow\",\"RuleNumber\":100},{\"CidrBlock\":"
+              "\"0.0.0.0/0\",\"Egress\":false,\"Protocol\":\"-1\",\"RuleAction\":\"deny\","
+              "\"RuleNumber\":32767},{\"CidrBlock\":\"0.0.0.0/0\",\"Egress\":true,\"Protocol\":"
+              "\"-1\",\"RuleAction\":\"deny\",\"RuleNumber\":32767},{\"CidrBlock\":\"0.0.0.0/0\","
+              "\"Egress\":false,\"PortRange\":{\"From\":3389,\"To\":3389},\"Protocol\":\"6\","
+              "\"RuleAction\":\"allow\",\"RuleNumber\":110}],\"IsDefault\":false,\"NetworkAclId\":"
+              "\"aws_network_acl.main\",\"OwnerId\":null,\"VpcId\":\"aws_vpc.main\"}",
+              "{\"OwnerId\":true}");
+    /* count.index joins each association to the subnet with the same index */
+    CHECK_DOC(
+        inv, "aws_route_table.private",
+        "{\"Associations\":[{\"AssociationState\":{\"State\":\"associated\"},\"Main\":false,"
+        "\"RouteTableAssociationId\":\"aws_route_table_association.private[0]\","
+        "\"RouteTableId\":\"aws_route_table.private\",\"SubnetId\":\"aws_subnet.private[0]\"},"
+        "{\"AssociationState\":{\"State\":\"associated\"},\"Main\":false,"
+        "\"RouteTableAssociationId\":\"aws_route_table_association.private[1]\","
+        "\"RouteTableId\":\"aws_route_table.private\",\"SubnetId\":\"aws_subnet.private[1]\"}"
+        "],\"OwnerId\":null,\"PropagatingVgws\":[],\"RouteTableId\":"
+        "\"aws_route_table.private\",\"Routes\":[],\"VpcId\":\"aws_vpc.main\"}",
+        "{\"OwnerId\":true}");
+    /* joins through references: the flow log's ResourceId is the VPC's id (its address), the
+     * log destination the log group's ARN built from its known name */
+    CHECK_DOC(inv, "aws_flow_log.main",
+              "{\"DeliverLogsPermissionArn\":\"aws_iam_role.flow\",\"FlowLogId\":"
+              "\"aws_flow_log.main\",\"FlowLogStatus\":\"ACTIVE\",\"LogDestination\":"
+              "\"arn:aws:logs:eu-west-1::log-group:flow-logs\",\"LogDestinationType\":"
+              "\"cloud-watch-logs\",\"LogFormat\":null,\"LogGroupName\":null,"
+              "\"MaxAggregationInterval\":600,\"ResourceId\":\"aws_vpc.main\",\"TrafficType\":"
+              "\"ALL\"}",
+              "{\"LogFormat\":true,\"LogGroupName\":true}");
+    pp_resource *vpc = by_address(inv, "aws_vpc.main");
+    CHECK(vpc && pp_str_eq(json_string_value(json_object_get(vpc->doc, "VpcId")), "aws_vpc.main"));
+    /* an unknown computed value is null in the document and true in the mirror */
+    CHECK_DOC(inv, "aws_subnet.private[1]",
+              "{\"AssignIpv6AddressOnCreation\":false,\"AvailabilityZone\":null,"
+              "\"AvailabilityZoneId\":null,\"CidrBlock\":\"10.0.1.0/24\",\"DefaultForAz\":false,"
+              "\"EnableDns64\":false,\"Ipv6Native\":false,\"MapPublicIpOnLaunch\":true,\"OwnerId\":"
+              "null,\"PrivateDnsNameOptionsOnLaunch\":{\"EnableResourceNameDnsAAAARecord\":false,"
+              "\"EnableResourceNameDnsARecord\":false,\"HostnameType\":null},\"SubnetArn\":null,"
+              "\"SubnetId\":\"aws_subnet.private[1]\",\"VpcId\":\"aws_vpc.main\"}",
+              "{\"AvailabilityZone\":true,\"AvailabilityZoneId\":true,\"OwnerId\":true,"
+              "\"PrivateDnsNameOptionsOnLaunch\":{\"HostnameType\":true},\"SubnetArn\":true}");
+    /* a module output reference (module.net.ssh_group_id) and metadata_options */
+    CHECK_DOC(
+        inv, "aws_instance.bastion",
+        "{\"EbsOptimized\":null,\"ImageId\":\"ami-0abc\",\"InstanceId\":"
+        "\"aws_instance.bastion\",\"InstanceType\":\"t3.micro\",\"KeyName\":null,"
+        "\"MetadataOptions\":{\"HttpEndpoint\":\"enabled\",\"HttpProtocolIpv6\":\"disabled\","
+        "\"HttpPutResponseHopLimit\":1,\"HttpTokens\":\"required\",\"InstanceMetadataTags\":"
+        "\"disabled\"},\"Monitoring\":null,\"PrivateDnsName\":null,\"PrivateIpAddress\":null,"
+        "\"PublicDnsName\":null,\"PublicIpAddress\":null,\"SecurityGroups\":[{\"GroupId\":"
+        "\"module.net.aws_security_group.ssh\"}],\"SourceDestCheck\":true,\"SubnetId\":"
+        "\"aws_subnet.private[0]\",\"Tags\":[{\"Key\":\"Name\",\"Value\":\"bastion\"},{\"Key\":"
+        "\"owner\",\"Value\":\"(sensitive)\"}]}",
+        "{\"EbsOptimized\":true,\"KeyName\":true,\"Monitoring\":true,\"PrivateDnsName\":true,"
+        "\"PrivateIpAddress\":true,\"PublicDnsName\":true,\"PublicIpAddress\":true,\"Tags\":"
+        "[false,{\"Value\":true}]}");
+    pp_plan_free(p);
+}
+
+static void kms_trail_config_guardduty(void)
+{
+    pp_plan *p = load_basic();
+    if (!p)
+        return;
+    pp_inventory *inv = pp_plan_inventory(p);
+    /* the unconfigured policy is unknown (the default key policy), never absent */
+    CHECK_DOC(inv, "aws_kms_key.trail",
+              "{\"Aliases\":[],\"KeyMetadata\":{\"Arn\":\"aws_kms_key.trail\","
+              "\"CustomerMasterKeySpec\":\"SYMMETRIC_DEFAULT\",\"Description\":\"trail key\","
+              "\"Enabled\":true,\"KeyId\":\"aws_kms_key.trail\",\"KeyManager\":\"CUSTOMER\","
+              "\"KeySpec\":\"SYMMETRIC_DEFAULT\",\"KeyState\":\"Enabled\",\"KeyUsage\":"
+              "\"ENCRYPT_DECRYPT\",\"MultiRegion\":null},\"KeyPolicy\":null,\"KeyRotationEnabled\":"
+              "true,\"RotationPeriodInDays\":null}",
+              "{\"KeyMetadata\":{\"MultiRegion\":true},\"KeyPolicy\":true,\"RotationPeriodInDays\":"
+              "true}");
+    /* the trail's key joins to the planned key (its address), the log group ARN by name, the
+     * default event selector AWS applies when none is configured */
+    CHECK_DOC(inv, "aws_cloudtrail.main",
+              "{\"CloudWatchLogsLogGroupArn\":\"arn:aws:logs:eu-west-1::log-group:trail-logs\","
+              "\"EventSelectors\":[{\"DataResources\":[],\"ExcludeManagementEventSources\":[],"
+              "\"IncludeManagementEvents\":true,\"ReadWriteType\":\"All\"}],"
+              "\"HasCustomEventSelectors\":false,\"HasInsightSelectors\":false,\"HomeRegion\":"
+              "\"eu-west-1\",\"IncludeGlobalServiceEvents\":true,\"IsMultiRegionTrail\":true,"
+              "\"IsOrganizationTrail\":false,\"KmsKeyId\":\"aws_kms_key.trail\","
+              "\"LogFileValidationEnabled\":true,\"Name\":\"main\",\"S3BucketName\":"
+              "\"trail-bucket\",\"Status\":{\"IsLogging\":true},\"TrailARN\":"
+              "\"aws_cloudtrail.main\"}",
+              "-");
+    CHECK_DOC(inv, "aws_config_configuration_recorder.main",
+              "{\"Status\":{\"name\":\"default\",\"recording\":true},\"name\":\"default\","
+              "\"recordingGroup\":{\"allSupported\":true,\"includeGlobalResourceTypes\":false,"
+              "\"resourceTypes\":[]},\"recordingMode\":null,\"roleARN\":"
+              "\"arn:aws:iam::111122223333:role/config\"}",
+              "{\"recordingMode\":true}");
+    CHECK_DOC(inv, "aws_guardduty_detector.main",
+              "{\"DataSources\":{\"Kubernetes\":{\"AuditLogs\":{\"Status\":\"DISABLED\"}},"
+              "\"S3Logs\":{\"Status\":\"ENABLED\"}},\"DetectorId\":\"abc123\",\"Features\":[],"
+              "\"FindingPublishingFrequency\":\"SIX_HOURS\",\"Status\":\"ENABLED\",\"Tags\":{}}",
+              "-");
+    CHECK_DOC(inv, "aws_cloudwatch_metric_alarm.root",
+              "{\"ActionsEnabled\":true,\"AlarmActions\":[\"aws_sns_topic.alarms\"],\"AlarmArn\":"
+              "null,\"AlarmName\":\"root-usage\",\"ComparisonOperator\":"
+              "\"GreaterThanOrEqualToThreshold\",\"EvaluateLowSampleCountPercentile\":null,"
+              "\"EvaluationPeriods\":1,\"InsufficientDataActions\":[],\"MetricName\":\"RootUsage\","
+              "\"Namespace\":\"CIS\",\"OKActions\":[],\"Period\":300,\"Statistic\":\"Sum\","
+              "\"Threshold\":1,\"TreatMissingData\":\"missing\"}",
+              "{\"AlarmArn\":true,\"EvaluateLowSampleCountPercentile\":true}");
+    CHECK_DOC(inv, "aws_sns_topic.alarms",
+              "{\"Attributes\":{\"ContentBasedDeduplication\":\"false\",\"FifoTopic\":\"false\","
+              "\"Owner\":null,\"Policy\":null,\"SignatureVersion\":null,\"TopicArn\":"
+              "\"aws_sns_topic.alarms\",\"TracingConfig\":null},\"Subscriptions\":[{\"Endpoint\":"
+              "\"ops@example.com\",\"Owner\":null,\"Protocol\":\"email\",\"SubscriptionArn\":null,"
+              "\"TopicArn\":\"aws_sns_topic.alarms\"}],\"TopicArn\":\"aws_sns_topic.alarms\"}",
+              "{\"Attributes\":{\"Owner\":true,\"Policy\":true,\"SignatureVersion\":true,"
+              "\"TracingConfig\":true},\"Subscriptions\":[{\"Owner\":true,\"SubscriptionArn\":"
+              "true}]}");
+    CHECK_DOC(inv, "aws_cloudwatch_log_metric_filter.root",
+              "{\"filterName\":\"root-usage\",\"filterPattern\":\"{ $.userIdentity.type = "
+              "\\\"Root\\\" }\",\"logGroupName\":\"trail-logs\",\"metricTransformations\":[{"
+              "\"metricName\":\"RootUsage\",\"metricNamespace\":\"CIS\",\"metricValue\":\"1\","
+              "\"unit\":\"None\"}]}",
+              "-");
+    pp_plan_free(p);
+}
+
+static void iam(void)
+{
+    pp_plan *p = load_basic();
+    if (!p)
+        return;
+    pp_inventory *inv = pp_plan_inventory(p);
+    /* policy JSON strings parsed; attachments merged (AWS managed by ARN, planned by its
+     * synthetic ARN); AttachmentCount counts the new attachment */
+    CHECK_DOC(
+        inv, "aws_iam_role.flow",
+        "{\"Arn\":null,\"AssumeRolePolicyDocument\":{\"Statement\":[{\"Action\":"
+        "\"sts:AssumeRole\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
+        "\"vpc-flow-logs.amazonaws.com\"}}],\"Version\":\"2012-10-17\"},"
+        "\"AttachedManagedPolicies\":[{\"PolicyArn\":"
+        "\"arn:aws:iam::aws:policy/AdministratorAccess\",\"PolicyName\":"
+        "\"AdministratorAccess\"}],\"MaxSessionDuration\":3600,\"Path\":\"/\",\"RoleId\":null,"
+        "\"RoleName\":\"flow-logs\",\"RolePolicyList\":[]}",
+        "{\"Arn\":true,\"RoleId\":true}");
+    CHECK_DOC(inv, "aws_iam_user.people[\"alice\"]",
+              "{\"Arn\":null,\"AttachedManagedPolicies\":[{\"PolicyArn\":\"aws_iam_policy.deploy\","
+              "\"PolicyName\":\"deploy\"}],\"GroupList\":[],\"Path\":\"/\",\"UserId\":null,"
+              "\"UserName\":\"alice\",\"UserPolicyList\":[]}",
+              "{\"Arn\":true,\"UserId\":true}");
+    CHECK_DOC(inv, "aws_iam_policy.deploy",
+              "{\"Arn\":\"aws_iam_policy.deploy\",\"AttachmentCount\":1,\"Document\":{"
+              "\"Statement\":[{\"Action\":\"s3:*\",\"Effect\":\"Allow\",\"Resource\":\"*\"}],"
+              "\"Version\":\"2012-10-17\"},\"IsAttachable\":true,\"Path\":\"/\",\"PolicyId\":null,"
+              "\"PolicyName\":\"deploy\",\"PolicyVersionList\":[{\"Document\":{\"Statement\":[{"
+              "\"Action\":\"s3:*\",\"Effect\":\"Allow\",\"Resource\":\"*\"}],\"Version\":"
+              "\"2012-10-17\"},\"IsDefaultVersion\":true}]}",
+              "{\"PolicyId\":true}");
+    /* expire_passwords is unknown in the plan but follows from max_password_age */
+    CHECK_DOC(inv, "aws_iam_account_password_policy.strict",
+              "{\"AccountId\":null,\"PasswordPolicy\":{\"AllowUsersToChangePassword\":true,"
+              "\"ExpirePasswords\":true,\"HardExpiry\":false,\"MaxPasswordAge\":90,"
+              "\"MinimumPasswordLength\":14,\"PasswordReusePrevention\":24,"
+              "\"RequireLowercaseCharacters\":true,\"RequireNumbers\":true,\"RequireSymbols\":true,"
+              "\"RequireUppercaseCharacters\":true}}",
+              "{\"AccountId\":true}");
+    pp_resource *acct = by_address(inv, "aws_iam_account_password_policy.strict");
+    CHECK(acct && strcmp(acct->type, "AWS::::Account") == 0);
+    pp_plan_free(p);
+}
+
+static void sensitive_values(void)
+{
+    pp_plan *p = load_basic();
+    if (!p)
+        return;
+    pp_inventory *inv = pp_plan_inventory(p);
+    char *s = dump(pp_plan_sensitive(p));
+    CHECK_STR(s, "{\"aws_instance.bastion\":[\"Tags[1].Value\"],\"aws_kms_key.legacy\":"
+                 "[\"KeyPolicy\"]}");
+    free(s);
+    /* the whole policy is replaced, and rules may not decide on it */
+    CHECK_DOC(
+        inv, "aws_kms_key.legacy",
+        "{\"Aliases\":[],\"KeyMetadata\":{\"Arn\":\"aws_kms_key.legacy\","
+        "\"CustomerMasterKeySpec\":\"RSA_2048\",\"Description\":\"replaced key\",\"Enabled\":"
+        "false,\"KeyId\":\"aws_kms_key.legacy\",\"KeyManager\":\"CUSTOMER\",\"KeySpec\":"
+        "\"RSA_2048\",\"KeyState\":\"Disabled\",\"KeyUsage\":\"SIGN_VERIFY\",\"MultiRegion\":"
+        "false},\"KeyPolicy\":\"(sensitive)\",\"KeyRotationEnabled\":false,"
+        "\"RotationPeriodInDays\":null,\"Tags\":[{\"TagKey\":\"owner\",\"TagValue\":\"sec\"}]}",
+        "{\"KeyPolicy\":true,\"RotationPeriodInDays\":true}");
+    /* no sensitive value survives anywhere in any document */
+    for (size_t i = 0; i < pp_inventory_count(inv); i++) {
+        pp_resource *r = pp_inventory_at(inv, i);
+        char *d = dump(r->doc);
+        CHECK(strstr(d, "hunter2") == NULL);
+        CHECK(strstr(d, "alice@example.com") == NULL);
+        CHECK(strstr(d, "kms:*") == NULL);
+        free(d);
+    }
+    pp_plan_free(p);
+}
+
+/* ---- refusals ---------------------------------------------------------------------------------
+ */
+
+static int load_text(const char *text, pp_plan **out)
+{
+    return pp_plan_load_buffer(text, strlen(text), "t.json", NULL, out);
+}
+
+#define CHECK_REFUSED(text, msg)                                                                   \
+    do {                                                                                           \
+        pp_plan *p_ = NULL;                                                                        \
+        CHECK_INT(load_text((text), &p_), PP_EINVAL);                                              \
+        CHECK(p_ == NULL);                                                                         \
+        CHECK_STR(pp_err_msg(), (msg));                                                            \
+        pp_plan_free(p_);                                                                          \
+    } while (0)
+
+static void refusals(void)
+{
+    CHECK_REFUSED("{\"format_version\":\"2.0\",\"resource_changes\":[]}",
+                  "t.json:1:19: unsupported plan format_version \"2.0\" (parapet reads 1.x)");
+    CHECK_REFUSED("{\"format_version\":\"one\",\"resource_changes\":[]}",
+                  "t.json:1:19: invalid format_version \"one\"");
+    CHECK_REFUSED("{\"resource_changes\":[]}",
+                  "t.json: not a Terraform plan: no format_version (expected the output of "
+                  "`terraform show -json PLANFILE`)");
+    CHECK_REFUSED(
+        "{\"format_version\":\"1.0\",\n \"resource_changes\": [\n  {\"address\": tru}\n]}",
+        "t.json:3:15: invalid JSON: invalid literal");
+    CHECK_REFUSED("{\"format_version\":\"1.0\",\"resource_changes\":[{\"address\":\"a\"}",
+                  "t.json:1:60: invalid JSON: unexpected end of input (truncated file?)");
+    CHECK_REFUSED("{\"format_version\":\"1.0\",\"x\":\"a\\qb\"}",
+                  "t.json:1:31: invalid JSON: invalid escape in string");
+    CHECK_REFUSED("{\"format_version\":\"1.0\"} {}",
+                  "t.json:1:26: invalid JSON: unexpected data after the plan object");
+    CHECK_REFUSED("", "t.json:1:1: empty file, expected a Terraform plan (JSON)");
+    CHECK_REFUSED("[1,2]", "t.json:1:1: expected a JSON object (terraform show -json output)");
+    CHECK_REFUSED("{\"format_version\":\"1.0\",\"terraform_version\":\"1.9.0\",\"values\":{}}",
+                  "t.json: not a Terraform plan: no resource_changes, planned_values or "
+                  "configuration (a state file?)");
+    CHECK_REFUSED(
+        "{\"format_version\":\"1.2\",\"errored\":true,\"resource_changes\":[]}",
+        "t.json: Terraform reports this plan as errored; fix the plan before checking it");
+    CHECK_REFUSED("{\"format_version\":\"1.2\",\"resource_changes\":[\n"
+                  "{\"address\":\"aws_vpc.a\",\"mode\":\"managed\",\"type\":\"aws_vpc\","
+                  "\"name\":\"a\",\"change\":{}}]}",
+                  "t.json:2:1: resource_changes[0]: needs address, mode, type, name and "
+                  "change.actions");
+    CHECK_REFUSED("{\"format_version\":\"1.2\",\"resource_changes\":[\n"
+                  "{\"address\":\"aws_vpc.a\",\"mode\":\"managed\",\"type\":\"aws_vpc\","
+                  "\"name\":\"a\",\"change\":{\"actions\":[\"create\"],\"after\":{}}},\n"
+                  "{\"address\":\"aws_vpc.a\",\"mode\":\"managed\",\"type\":\"aws_vpc\","
+                  "\"name\":\"a\",\"change\":{\"actions\":[\"create\"],\"after\":{}}}]}",
+                  "t.json:3:1: resource_changes[1]: duplicate address aws_vpc.a");
+    /* the size cap */
+    pp_plan *p = NULL;
+    pp_plan_opts small = {.max_bytes = 10};
+    CHECK_INT(pp_plan_load_buffer("{\"format_version\":\"1.0\"}", 24, "t.json", &small, &p),
+              PP_EINVAL);
+    CHECK_STR(pp_err_msg(), "t.json: plan is 24 bytes, above the 10 byte limit");
+    CHECK_INT(pp_plan_load_file(fixture("basic/plan.json"), &small, &p), PP_EINVAL);
+    CHECK(strstr(pp_err_msg(), "above the 10 byte limit") != NULL);
+    CHECK_INT(pp_plan_load_file(fixture("does-not-exist.json"), NULL, &p), PP_EIO);
+    /* a truncated real plan */
+    FILE *f = fopen(fixture("basic/plan.json"), "rb");
+    CHECK(f != NULL);
+    if (f) {
+        char buf[8192];
+        size_t n = fread(buf, 1, sizeof(buf), f);
+        fclose(f);
+        CHECK_INT(pp_plan_load_buffer(buf, n, "cut.json", NULL, &p), PP_EINVAL);
+        CHECK(strstr(pp_err_msg(), "(truncated file?)") != NULL);
+        CHECK(pp_str_startswith(pp_err_msg(), "cut.json:"));
+    }
+}
+
+static void accepted_versions_and_unknown_keys(void)
+{
+    pp_plan *p = NULL;
+    CHECK_INT(load_text("{\"format_version\":\"1.10\",\"new_key\":{\"a\":[1,2,{}]},"
+                        "\"resource_changes\":[{\"address\":\"aws_vpc.a\",\"mode\":\"managed\","
+                        "\"type\":\"aws_vpc\",\"name\":\"a\",\"future\":1,\"change\":{\"actions\":"
+                        "[\"create\"],\"after\":{\"cidr_block\":\"10.0.0.0/16\"},\"after_unknown\":"
+                        "{\"id\":true}}}],\"complete\":false}",
+                        &p),
+              0);
+    if (p) {
+        CHECK_STR(pp_plan_format_version(p), "1.10");
+        CHECK(!pp_plan_complete(p));
+        CHECK_INT(pp_inventory_count(pp_plan_inventory(p)), 1);
+        /* no provider configuration: region unknown */
+        CHECK_STR(pp_inventory_at(pp_plan_inventory(p), 0)->region, "unknown");
+    }
+    pp_plan_free(p);
+    p = NULL;
+    /* an empty plan: no changes is a valid plan */
+    CHECK_INT(load_text("{\"format_version\":\"1.0\",\"planned_values\":{}}", &p), 0);
+    if (p)
+        CHECK_INT(pp_inventory_count(pp_plan_inventory(p)), 0);
+    pp_plan_free(p);
+    p = NULL;
+    /* forget and read-only changes are not evaluated */
+    CHECK_INT(load_text("{\"format_version\":\"1.2\",\"resource_changes\":[{\"address\":"
+                        "\"aws_vpc.a\",\"mode\":\"managed\",\"type\":\"aws_vpc\",\"name\":\"a\","
+                        "\"change\":{\"actions\":[\"forget\"],\"after\":null}}]}",
+                        &p),
+              0);
+    if (p) {
+        CHECK_INT(pp_inventory_count(pp_plan_inventory(p)), 0);
+        CHECK_INT(pp_plan_stats_get(p)->deleted, 1);
+    }
+    pp_plan_free(p);
+    pp_plan_free(NULL);
+}
+
+/* Every key a plan document holds is one the type registry declares (rules lint relies on it). */
+static bool doc_paths_declared(const pp_type *t, const json_t *v, pp_buf *path)
+{
+    bool ok = true;
+    size_t len = path->len;
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *c;
+        json_object_foreach((json_t *)v, k, c)
+        {
+            if (len)
+                pp_buf_putc(path, '.');
+            pp_buf_puts(path, k);
+            if (!pp_type_has_path(t, pp_buf_cstr(path))) {
+                fprintf(stderr, "undeclared path %s in %s\n", pp_buf_cstr(path), t->name);
+                ok = false;
+            } else {
+                ok &= doc_paths_declared(t, c, path);
+            }
+            path->len = len;
+            path->data[len] = '\0';
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *c;
+        pp_buf_puts(path, "[]");
+        json_array_foreach((json_t *)v, i, c)
+        {
+            ok &= doc_paths_declared(t, c, path);
+        }
+        path->len = len;
+        path->data[len] = '\0';
+    }
+    return ok;
+}
+
+static void documents_follow_type_registry(void)
+{
+    pp_plan *p = load_basic();
+    if (!p)
+        return;
+    pp_inventory *inv = pp_plan_inventory(p);
+    for (size_t i = 0; i < pp_inventory_count(inv); i++) {
+        pp_resource *r = pp_inventory_at(inv, i);
+        pp_buf path;
+        pp_buf_init(&path, 0);
+        pp_buf_puts(&path, "");
+        CHECK(doc_paths_declared(pp_type_find(r->type), r->doc, &path));
+        pp_buf_free(&path);
+    }
+    pp_plan_free(p);
+}
+
+/* ---- locator and inline ignores ------------------------------------------------------------ */
+
+static void ignore_parser(void)
+{
+    pp_tf_ignore ig;
+    CHECK_INT(
+        pp_tf_ignore_parse(" parapet:ignore CIS-5.2 bastion, see OPS-1 until=2025-01-31", &ig), 0);
+    CHECK_STR(ig.rule, "CIS-5.2");
+    CHECK_STR(ig.reason, "bastion, see OPS-1");
+    CHECK_STR(ig.until, "2025-01-31");
+    CHECK_INT(ig.expires, 1738368000); /* 2025-02-01T00:00:00Z: the whole day counts */
+    pp_tf_ignore_clear(&ig);
+    CHECK_INT(pp_tf_ignore_parse("parapet:ignore until=2030-01-01 CIS-1.1", &ig), 0);
+    CHECK_STR(ig.rule, "until=2030-01-01"); /* the rule comes first, always */
+    pp_tf_ignore_clear(&ig);
+    CHECK_INT(pp_tf_ignore_parse("parapet:ignore X", &ig), 0);
+    CHECK_STR(ig.rule, "X");
+    CHECK(ig.reason == NULL && ig.until == NULL && ig.expires == 0);
+    pp_tf_ignore_clear(&ig);
+    CHECK_INT(pp_tf_ignore_parse("just a comment", &ig), PP_ENOTFOUND);
+    CHECK_INT(pp_tf_ignore_parse("parapet:ignored X", &ig), PP_ENOTFOUND);
+    CHECK_INT(pp_tf_ignore_parse("parapet:ignore", &ig), PP_EINVAL);
+    CHECK_STR(pp_err_msg(), "parapet:ignore needs a rule id");
+    CHECK_INT(pp_tf_ignore_parse("parapet:ignore:CIS-5.2", &ig), PP_EINVAL);
+    CHECK_INT(pp_tf_ignore_parse("parapet:ignore X r until=2024-13-01", &ig), PP_EINVAL);
+    CHECK_STR(pp_err_msg(), "until=2024-13-01 is not a date (YYYY-MM-DD)");
+    CHECK_INT(pp_tf_ignore_parse("parapet:ignore X r until=tomorrow", &ig), PP_EINVAL);
+    CHECK_INT(pp_tf_ignore_parse("parapet:ignore X until=2024-01-01 until=2024-01-02", &ig),
+              PP_EINVAL);
+    pp_tf_ignore_clear(NULL);
+}
+
+static void locator_basic(void)
+{
+    pp_plan *p = load_basic();
+    if (!p)
+        return;
+    pp_plan_locator *l = NULL;
+    CHECK_INT(pp_plan_locator_new(fixture("basic"), p, &l), 0);
+    pp_tf_location loc;
+    CHECK_INT(pp_plan_locate(l, "aws_vpc.main", &loc), 0);
+    CHECK_STR(loc.file, "main.tf");
+    CHECK_INT(loc.line, 13);
+    CHECK_INT(loc.end_line, 18);
+    CHECK_INT(loc.n_ignores, 0);
+    /* module resources through the module call's local source */
+    CHECK_INT(pp_plan_locate(l, "module.net.aws_security_group.ssh", &loc), 0);
+    CHECK_STR(loc.file, "modules/net/main.tf");
+    CHECK_INT(loc.line, 7);
+    CHECK_INT(pp_plan_locate(l, "module.net.aws_security_group_rule.https", &loc), 0);
+    CHECK_STR(loc.file, "modules/net/rules.tf");
+    CHECK_INT(loc.line, 3);
+    CHECK_INT(loc.n_ignores, 1);
+    if (loc.n_ignores)
+        CHECK_STR(loc.ignores[0].rule, "CIS-5.3");
+    /* count and for_each instances share their block and its ignore comment */
+    CHECK_INT(pp_plan_locate(l, "aws_subnet.private[1]", &loc), 0);
+    CHECK_INT(loc.line, 20);
+    CHECK_INT(pp_plan_locate(l, "aws_iam_user.people[\"bob\"]", &loc), 0);
+    CHECK_INT(loc.line, 43);
+    CHECK_INT(loc.n_ignores, 1);
+    if (loc.n_ignores) {
+        CHECK_STR(loc.ignores[0].rule, "CIS-1.14");
+        CHECK_STR(loc.ignores[0].reason, "break-glass users, tracked in SEC-42");
+        CHECK_STR(loc.ignores[0].until, "2099-12-31");
+        CHECK_STR(loc.ignores[0].file, "main.tf");
+        CHECK_INT(loc.ignores[0].line, 42);
+    }
+    /* a registry module's resources are located at the module block */
+    CHECK_INT(pp_plan_locate(l, "module.remote.aws_vpc.this[0]", &loc), 0);
+    CHECK_STR(loc.file, "main.tf");
+    CHECK_INT(loc.line, 250);
+    CHECK_INT(pp_plan_locate(l, "aws_vpc.nowhere", &loc), PP_ENOTFOUND);
+    CHECK_INT(pp_plan_locate(l, "module.missing.aws_vpc.x", &loc), PP_ENOTFOUND);
+    /* a `parapet:ignore` without a rule is reported, not silently dropped */
+    char *s = dump(pp_plan_locator_problems(l));
+    CHECK_STR(s, "[{\"error\":\"parapet:ignore needs a rule id\",\"file\":\"modules/net/rules.tf\","
+                 "\"line\":2}]");
+    free(s);
+    pp_plan_locator_free(l);
+    pp_plan_free(p);
+    CHECK_INT(pp_plan_locator_new(fixture("nope"), NULL, &l), PP_EINVAL);
+    pp_plan_locator_free(NULL);
+}
+
+static void locator_lexer(void)
+{
+    /* braces in strings, interpolations, heredocs and comments do not confuse block ends;
+     * ignores above (a contiguous comment run), on the header line and inside count */
+    pp_plan_locator *l = NULL;
+    CHECK_INT(pp_plan_locator_new(fixture("lexer"), NULL, &l), 0);
+    if (!l)
+        return;
+    pp_tf_location loc;
+    CHECK_INT(pp_plan_locate(l, "aws_vpc.in_a_block_comment", &loc), PP_ENOTFOUND);
+    CHECK_INT(pp_plan_locate(l, "aws_vpc.in_a_string", &loc), PP_ENOTFOUND);
+    CHECK_INT(pp_plan_locate(l, "aws_vpc.in_a_heredoc", &loc), PP_ENOTFOUND);
+    CHECK_INT(pp_plan_locate(l, "aws_vpc.a", &loc), 0);
+    CHECK_INT(loc.line, 17);
+    CHECK_INT(loc.end_line, 23);
+    CHECK_INT(loc.n_ignores, 4);
+    const char *want[] = {"R1", "R2", "R3", "R4"};
+    for (size_t i = 0; i < 4 && i < loc.n_ignores; i++)
+        CHECK_STR(loc.ignores[i].rule, want[i]);
+    if (loc.n_ignores == 4)
+        CHECK_STR(loc.ignores[3].until, "2030-01-01");
+    /* a blank line separates a comment from the block below */
+    CHECK_INT(pp_plan_locate(l, "aws_vpc.b", &loc), 0);
+    CHECK_INT(loc.line, 27);
+    CHECK_INT(loc.n_ignores, 0);
+    CHECK_INT(pp_plan_locate(l, "aws_vpc.c", &loc), 0);
+    CHECK_INT(loc.line, 30);
+    CHECK_INT(loc.end_line, 35);
+    CHECK_INT(loc.n_ignores, 1);
+    CHECK_INT(pp_plan_locate(l, "data.aws_vpc.a", &loc), 0);
+    CHECK_INT(loc.line, 37);
+    /* no plan: module sources come from the module block */
+    CHECK_INT(pp_plan_locate(l, "module.local.aws_subnet.x[1]", &loc), 0);
+    CHECK_STR(loc.file, "child/main.tf");
+    CHECK_INT(loc.line, 1);
+    CHECK_INT(json_array_size(pp_plan_locator_problems(l)), 0);
+    pp_plan_locator_free(l);
+}
+
+/* ---- baselines and suppression -------------------------------------------------------------- */
+
+static void baseline_errors(void)
+{
+    pp_plan_baseline *b = NULL;
+    CHECK_INT(pp_plan_baseline_load(fixture("basic/baseline.yaml"), &b), 0);
+    CHECK_INT(pp_plan_baseline_count(b), 3);
+    pp_plan_baseline_free(b);
+    b = NULL;
+    CHECK_INT(pp_plan_baseline_load(fixture("baselines/empty.yaml"), &b), 0);
+    CHECK_INT(pp_plan_baseline_count(b), 0);
+    pp_plan_baseline_free(b);
+    b = NULL;
+
+    struct {
+        const char *file, *msg;
+    } bad[] = {
+        {"baselines/unknown_key.yaml",
+         ":4:3: unknown key \"expire\" (expected rule, address, reason, expires, owner)"},
+        {"baselines/no_reason.yaml", ":1:3: entry needs a reason (why is this finding accepted?)"},
+        {"baselines/bad_date.yaml", ":4:12: expires must be a date (YYYY-MM-DD)"},
+        {"baselines/not_a_list.yaml",
+         ":1:1: a baseline is a list of entries (- rule: ..., address: ..., reason: ...)"},
+        {"baselines/bad_yaml.yaml", ":3:1: "},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_INT(pp_plan_baseline_load(fixture(bad[i].file), &b), PP_EINVAL);
+        CHECK(b == NULL);
+        const char *m = pp_err_msg();
+        CHECK(strstr(m, bad[i].file) != NULL);
+        if (!strstr(m, bad[i].msg))
+            fprintf(stderr, "got: %s\n", m);
+        CHECK(strstr(m, bad[i].msg) != NULL);
+    }
+    CHECK_INT(pp_plan_baseline_load(fixture("baselines/missing.yaml"), &b), PP_EINVAL);
+    pp_plan_baseline_free(NULL);
+}
+
+static pp_finding *add_finding(pp_results *r, const char *rule_id, const char *address,
+                               enum pp_status st)
+{
+    const pp_rule_meta *m = pp_results_rule(r, rule_id);
+    if (!m) {
+        pp_rule_meta *nm = pp_xcalloc(1, sizeof(*nm));
+        nm->id = pp_xstrdup(rule_id);
+        m = pp_results_add_rule(r, nm);
+    }
+    pp_finding *f = pp_results_add(r, m);
+    f->status = st;
+    f->address = pp_xstrdup(address);
+    f->res_id = pp_xstrdup(address);
+    return f;
+}
+
+static void suppression(void)
+{
+    pp_plan *p = load_basic();
+    if (!p)
+        return;
+    pp_plan_locator *l = NULL;
+    pp_plan_baseline *b = NULL;
+    CHECK_INT(pp_plan_locator_new(fixture("basic"), p, &l), 0);
+    CHECK_INT(pp_plan_baseline_load(fixture("basic/baseline.yaml"), &b), 0);
+    pp_results *r = pp_results_new();
+    /* inline, live (until 2099) on a for_each instance */
+    add_finding(r, "CIS-1.14", "aws_iam_user.people[\"alice\"]", PP_STATUS_FAIL);
+    /* inline, expired (until 2020-06-30), matched through a comma list */
+    add_finding(r, "KMS-WILDCARD", "aws_kms_key.legacy", PP_STATUS_UNKNOWN);
+    /* baseline, exact address */
+    add_finding(r, "CIS-5.2", "module.net.aws_security_group.ssh", PP_STATUS_FAIL);
+    /* baseline, glob over a synthetic document's address */
+    add_finding(r, "CIS-5.2", "aws_security_group_rule.external", PP_STATUS_FAIL);
+    /* baseline, expired */
+    add_finding(r, "CIS-1.16", "aws_iam_role.flow", PP_STATUS_FAIL);
+    /* nothing matches: another rule on a suppressed address, a PASS */
+    add_finding(r, "CIS-5.3", "module.net.aws_security_group.ssh", PP_STATUS_FAIL);
+    add_finding(r, "CIS-1.14", "aws_iam_user.people[\"bob\"]", PP_STATUS_PASS);
+
+    time_t now = 1717200000; /* 2024-06-01 */
+    json_t *expired = NULL;
+    CHECK_INT(pp_plan_suppress(r, l, b, now, &expired), 3);
+    pp_finding *f = r->findings;
+    CHECK(f[0].suppressed);
+    char *s = dump(f[0].suppression);
+    CHECK_STR(s, "{\"address\":\"aws_iam_user.people[\\\"alice\\\"]\",\"expired\":false,"
+                 "\"expires\":\"2099-12-31\",\"file\":\"main.tf\",\"line\":42,\"owner\":null,"
+                 "\"reason\":\"break-glass users, tracked in SEC-42\",\"rule\":\"CIS-1.14\","
+                 "\"source\":\"inline\"}");
+    free(s);
+    CHECK(!f[1].suppressed);
+    CHECK(f[1].suppression && json_is_true(json_object_get(f[1].suppression, "expired")));
+    CHECK_INT(f[1].status, PP_STATUS_UNKNOWN); /* the status is kept */
+    CHECK(f[2].suppressed);
+    CHECK_STR(json_string_value(json_object_get(f[2].suppression, "owner")), "platform-team");
+    CHECK_STR(json_string_value(json_object_get(f[2].suppression, "source")), "baseline");
+    CHECK(f[3].suppressed);
+    CHECK(!f[4].suppressed);
+    CHECK(json_is_true(json_object_get(f[4].suppression, "expired")));
+    CHECK(!f[5].suppressed && f[5].suppression == NULL);
+    CHECK(!f[6].suppressed && f[6].suppression == NULL);
+    /* expired entries: the inline one that matched and every expired baseline entry */
+    CHECK_INT(json_array_size(expired), 2);
+    s = dump(expired);
+    CHECK(strstr(s, "\"rule\":\"CIS-3.6,KMS-WILDCARD\"") != NULL);
+    CHECK(strstr(s, "\"rule\":\"CIS-1.16\"") != NULL);
+    free(s);
+    json_decref(expired);
+
+    /* later: the 2099 entries still apply; earlier: nothing has expired */
+    pp_results *r2 = pp_results_new();
+    add_finding(r2, "CIS-1.16", "aws_iam_role.flow", PP_STATUS_FAIL);
+    CHECK_INT(pp_plan_suppress(r2, NULL, b, 1577836800 /* 2020-01-01 */, NULL), 1);
+    CHECK(r2->findings[0].suppressed);
+    pp_results_free(r2);
+
+    pp_results_free(r);
+    pp_plan_baseline_free(b);
+    pp_plan_locator_free(l);
+    pp_plan_free(p);
+}
+
+PP_TEST_MAIN(TEST(basic_summary), TEST(addresses_and_actions), TEST(security_groups),
+             TEST(network_acls_and_routes), TEST(kms_trail_config_guardduty), TEST(iam),
+             TEST(sensitive_values), TEST(refusals), TEST(accepted_versions_and_unknown_keys),
+             TEST(documents_follow_type_registry), TEST(ignore_parser), TEST(locator_basic),
+             TEST(locator_lexer), TEST(baseline_errors), TEST(suppression))
