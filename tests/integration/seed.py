@@ -167,6 +167,12 @@ def seed(moto, account="123456789012"):
     return ids
 
 
+def seed_guardduty(moto):
+    """GuardDuty on in us-east-1 only: the other region is a planted gap."""
+    moto.client("guardduty", region="us-east-1").create_detector(Enable=True)
+    plant("CIS-GD", "123456789012/eu-west-1", "FAIL")
+
+
 if __name__ == "__main__":
     import sys
     sys.path.insert(0, __import__("os").path.dirname(__file__))
