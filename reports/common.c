@@ -513,7 +513,8 @@ int rep_index_build(rep_index *ix, const pp_report_input *in, bool with_resource
             ix->unmapped[ix->n_unmapped++] = i;
         }
     }
-    qsort(ix->fw, ix->n_fw, sizeof(*ix->fw), fw_cmp);
+    if (ix->n_fw)
+        qsort(ix->fw, ix->n_fw, sizeof(*ix->fw), fw_cmp);
     for (size_t i = 0; i < ix->n_fw; i++) {
         rep_framework *f = &ix->fw[i];
         qsort(f->controls, f->n_controls, sizeof(*f->controls), control_cmp);

@@ -25,6 +25,8 @@ extern const size_t pp_report_asset_js_len;
 
 /* Evidence larger than this is replaced by a pointer to report.json, to keep the page small. */
 #define EVIDENCE_MAX 8192
+/* Distinct evidence carried in the page at most; past it rows point to report.json. */
+#define EVIDENCE_BUDGET ((size_t)6 * 1024 * 1024)
 /* Rows of each change list shown in the summary; report.json has them all. */
 #define CHANGES_SHOWN 100
 
@@ -194,8 +196,10 @@ static int strcmp_p(const void *a, const void *b)
 static const char **strtab_sorted(const strtab *t)
 {
     const char **v = pp_xcalloc(t->n + 1, sizeof(*v));
-    memcpy(v, t->v, t->n * sizeof(*v));
-    qsort(v, t->n, sizeof(*v), strcmp_p);
+    if (t->n) {
+        memcpy(v, t->v, t->n * sizeof(*v));
+        qsort(v, t->n, sizeof(*v), strcmp_p);
+    }
     return v;
 }
 
@@ -220,6 +224,7 @@ typedef struct html_ctx {
     strtab types, accts, regs, services;
     int *type_svc; /* type index -> service index */
     size_t n_nonpass;
+    size_t ev_omitted; /* findings whose evidence the page leaves to report.json */
 } html_ctx;
 
 static void ctx_free(html_ctx *c)
@@ -322,9 +327,116 @@ static void strtab_json(pp_buf *b, const strtab *t)
     pp_buf_putc(b, ']');
 }
 
+/* Appends a JSON array of a table's raw (already encoded) entries. */
+static void rawtab_json(pp_buf *b, const strtab *t)
+{
+    pp_buf_putc(b, '[');
+    for (size_t i = 0; i < t->n; i++) {
+        if (i)
+            pp_buf_putc(b, ',');
+        pp_buf_puts(b, t->v[i]);
+    }
+    pp_buf_putc(b, ']');
+}
+
+/* The data block. Repeated values travel once: tag pairs (env=production on thousands of
+ * resources) and evidence (the same open rule on many groups) sit in tables the rows index.
+ * Evidence past EVIDENCE_BUDGET bytes is left out (the row says so; report.json has it), so a
+ * huge failing estate cannot make the page unopenable. */
 static int build_data(html_ctx *c, pp_buf *b)
 {
     const pp_results *res = c->in->results;
+    int rc = 0;
+    strtab tagp = {0}, ev = {0};
+    pp_buf rows, finds, tmp;
+    size_t ev_bytes = 0;
+    c->ev_omitted = 0;
+    rep_map_init(&tagp.map, 256);
+    rep_map_init(&ev.map, 256);
+    pp_buf_init(&rows, b->max);
+    pp_buf_init(&finds, b->max);
+    pp_buf_init(&tmp, b->max);
+
+    for (size_t i = 0; i < c->n_rows; i++) {
+        const row *r = &c->rows[i];
+        json_t *tags = rep_tags(r->res);
+        pp_buf_printf(&rows, "%s[%d,", i ? ",\n" : "", r->type);
+        if (r->res) {
+            js_str(&rows, r->res->id);
+            pp_buf_putc(&rows, ',');
+            js_str_or0(&rows, r->res->arn);
+        } else {
+            js_str(&rows, r->subject->res_id);
+            pp_buf_putc(&rows, ',');
+            js_str_or0(&rows, r->subject->res_arn);
+        }
+        pp_buf_printf(&rows, ",%d,%d,", r->acct, r->reg);
+        js_str_or0(&rows, tag_name(tags));
+        pp_buf_putc(&rows, ',');
+        /* the Name tag travels as the name above */
+        size_t n_other = json_object_size(tags) - (tag_name(tags) ? 1 : 0);
+        if (n_other) {
+            const char *k;
+            json_t *v;
+            bool first = true;
+            pp_buf_putc(&rows, '[');
+            json_object_foreach(tags, k, v)
+            {
+                if (strcmp(k, "Name") == 0 && json_is_string(v))
+                    continue;
+                pp_buf_reset(&tmp);
+                pp_buf_putc(&tmp, '[');
+                js_str(&tmp, k);
+                pp_buf_putc(&tmp, ',');
+                js_str(&tmp, json_is_string(v) ? json_string_value(v) : "");
+                pp_buf_putc(&tmp, ']');
+                pp_buf_printf(&rows, "%s%d", first ? "" : ",", strtab_id(&tagp, pp_buf_cstr(&tmp)));
+                first = false;
+            }
+            pp_buf_putc(&rows, ']');
+        } else {
+            pp_buf_putc(&rows, '0');
+        }
+        json_decref(tags);
+        pp_buf_printf(&rows, ",%d,", r->worst);
+        js_str_or0(&rows, r->res ? r->res->address : r->subject->address);
+        if (pp_buf_putc(&rows, ']') < 0)
+            goto _too_big;
+    }
+
+    bool first = true;
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const pp_finding *f = &res->findings[i];
+        if (f->status == PP_STATUS_PASS && !f->suppressed)
+            continue;
+        pp_buf_printf(&finds, "%s[%zu,%zu,%d,%d,", first ? "" : ",\n", c->ix.rule_of[i],
+                      c->row_of[i], (int)f->status, f->suppressed ? 1 : 0);
+        first = false;
+        js_str_or0(&finds, f->message);
+        pp_buf_putc(&finds, ',');
+        int evi = -1;
+        if (f->evidence && !json_is_null(f->evidence)) {
+            pp_buf_reset(&tmp);
+            js_value(&tmp, f->evidence);
+            size_t known;
+            if (rep_map_get(&ev.map, tmp.data, tmp.len, &known)) {
+                evi = (int)known;
+            } else if (ev_bytes + tmp.len <= EVIDENCE_BUDGET) {
+                ev_bytes += tmp.len;
+                evi = strtab_id(&ev, pp_buf_cstr(&tmp));
+            } else {
+                evi = -2;
+                c->ev_omitted++;
+            }
+        }
+        pp_buf_printf(&finds, "%d,", evi);
+        char *sup = rep_suppression_text(f->suppression);
+        js_str_or0(&finds, sup);
+        free(sup);
+        if (pp_buf_putc(&finds, ']') < 0)
+            goto _too_big;
+    }
+
     pp_buf_puts(b, "{\"types\":");
     strtab_json(b, &c->types);
     pp_buf_puts(b, ",\"svc\":[");
@@ -337,7 +449,6 @@ static int build_data(html_ctx *c, pp_buf *b)
     strtab_json(b, &c->accts);
     pp_buf_puts(b, ",\"reg\":");
     strtab_json(b, &c->regs);
-
     pp_buf_puts(b, ",\"rules\":[");
     for (size_t i = 0; i < c->ix.n_rules; i++) {
         const pp_rule_meta *m = c->ix.rules[i].meta;
@@ -346,84 +457,37 @@ static int build_data(html_ctx *c, pp_buf *b)
         pp_buf_printf(b, ",\"sev\":%d,\"fw\":[", (int)m->severity);
         const char *fw;
         json_t *ids;
-        bool first = true;
+        bool first_fw = true;
         json_object_foreach(m->frameworks, fw, ids)
         {
-            if (!first)
+            if (!first_fw)
                 pp_buf_putc(b, ',');
-            first = false;
+            first_fw = false;
             js_str(b, fw);
         }
         pp_buf_puts(b, "]}");
     }
-
-    pp_buf_puts(b, "],\"res\":[");
-    for (size_t i = 0; i < c->n_rows; i++) {
-        const row *r = &c->rows[i];
-        json_t *tags = rep_tags(r->res);
-        pp_buf_printf(b, "%s[%d,", i ? ",\n" : "", r->type);
-        if (r->res) {
-            js_str(b, r->res->id);
-            pp_buf_putc(b, ',');
-            js_str_or0(b, r->res->arn);
-        } else {
-            js_str(b, r->subject->res_id);
-            pp_buf_putc(b, ',');
-            js_str_or0(b, r->subject->res_arn);
-        }
-        pp_buf_printf(b, ",%d,%d,", r->acct, r->reg);
-        js_str_or0(b, tag_name(tags));
-        pp_buf_putc(b, ',');
-        if (json_object_size(tags)) {
-            pp_buf_putc(b, '[');
-            const char *k;
-            json_t *v;
-            bool first = true;
-            json_object_foreach(tags, k, v)
-            {
-                pp_buf_puts(b, first ? "[" : ",[");
-                first = false;
-                js_str(b, k);
-                pp_buf_putc(b, ',');
-                js_str(b, json_is_string(v) ? json_string_value(v) : "");
-                pp_buf_putc(b, ']');
-            }
-            pp_buf_putc(b, ']');
-        } else {
-            pp_buf_putc(b, '0');
-        }
-        json_decref(tags);
-        pp_buf_printf(b, ",%d,", r->worst);
-        js_str_or0(b, r->res ? r->res->address : r->subject->address);
-        pp_buf_putc(b, ']');
-    }
-
+    pp_buf_puts(b, "],\"tagp\":");
+    rawtab_json(b, &tagp);
+    pp_buf_puts(b, ",\"ev\":");
+    rawtab_json(b, &ev);
+    pp_buf_puts(b, ",\"res\":[");
+    pp_buf_append(b, rows.data, rows.len);
     pp_buf_puts(b, "],\"f\":[");
-    bool first = true;
-    for (size_t i = 0; i < res->n_findings; i++) {
-        const pp_finding *f = &res->findings[i];
-        if (f->status == PP_STATUS_PASS && !f->suppressed)
-            continue;
-        pp_buf_printf(b, "%s[%zu,%zu,%d,%d,", first ? "" : ",\n", c->ix.rule_of[i], c->row_of[i],
-                      (int)f->status, f->suppressed ? 1 : 0);
-        first = false;
-        js_str_or0(b, f->message);
-        pp_buf_putc(b, ',');
-        if (f->evidence && !json_is_null(f->evidence))
-            js_value(b, f->evidence);
-        else
-            pp_buf_putc(b, '0');
-        pp_buf_putc(b, ',');
-        char *sup = rep_suppression_text(f->suppression);
-        js_str_or0(b, sup);
-        free(sup);
-        int rc = pp_buf_putc(b, ']');
-        if (rc < 0)
-            return pp_err_set(PP_EINVAL, "report: the HTML data block exceeds %zu bytes", b->max);
-    }
+    pp_buf_append(b, finds.data, finds.len);
     if (pp_buf_puts(b, "]}") < 0)
-        return pp_err_set(PP_EINVAL, "report: the HTML data block exceeds %zu bytes", b->max);
-    return 0;
+        goto _too_big;
+    goto _exit;
+
+_too_big:
+    rc = pp_err_set(PP_EINVAL, "report: the HTML data block exceeds %zu bytes", b->max);
+_exit:
+    strtab_free(&tagp);
+    strtab_free(&ev);
+    pp_buf_free(&rows);
+    pp_buf_free(&finds);
+    pp_buf_free(&tmp);
+    return rc;
 }
 
 /* ---- cover --------------------------------------------------------------------------------- */
@@ -1119,6 +1183,11 @@ static void frameworks(html_ctx *c, xmlNodePtr page)
        "Every control of every framework in order. PASS results are counted, not listed; open a "
        "control for its failing, unevaluated and suppressed resources with the evidence that "
        "matched. report.json holds every finding.");
+    if (c->ev_omitted)
+        elf(sec, "p", "note",
+            "The evidence of %zu findings is left out of this page to keep it small; report.json "
+            "carries it.",
+            c->ev_omitted);
     for (size_t i = 0; i < c->ix.n_fw; i++) {
         const rep_framework *f = &c->ix.fw[i];
         xmlNodePtr fs = el(sec, "section", "framework", NULL);

@@ -44,7 +44,8 @@
     if (t === undefined) {
       var r = D.res[ri];
       var parts = [D.types[r[0]] || '', str(r[1]), str(r[2]), str(r[5]), str(r[8])];
-      (r[6] || []).forEach(function (kv) { parts.push(kv[0] + '=' + kv[1]); });
+      if (str(r[5])) parts.push('Name=' + r[5]);
+      (r[6] || []).forEach(function (t) { var kv = D.tagp[t]; parts.push(kv[0] + '=' + kv[1]); });
       t = textCache[ri] = parts.join(' ').toLowerCase();
     }
     return t;
@@ -111,8 +112,10 @@
 
   /* ---- failing resources of a rule, rendered when its control is opened -------------------- */
 
-  function evidenceText(ev) {
-    if (ev === 0 || ev === null || ev === undefined) return '';
+  function evidenceText(i) {
+    if (i === -2) return '(evidence left out of this page to keep it small: see report.json)';
+    if (typeof i !== 'number' || i < 0) return '';
+    var ev = D.ev[i];
     try {
       var flat = JSON.stringify(ev);
       return flat.length <= 160 ? flat : JSON.stringify(ev, null, 1);
@@ -189,9 +192,11 @@
   var resRows = [];
   var resPage = 0;
 
-  function tagsCell(tags) {
+  function tagsCell(r) {
     var td = h('td', 'tags');
-    (tags || []).forEach(function (kv) {
+    if (str(r[5])) td.appendChild(h('span', 'tag', 'Name=' + r[5]));
+    (r[6] || []).forEach(function (t) {
+      var kv = D.tagp[t];
       td.appendChild(h('span', 'tag', kv[0] + '=' + kv[1]));
     });
     return td;
@@ -217,7 +222,7 @@
       tr.appendChild(who);
       tr.appendChild(h('td', 'acct', D.acct[r[3]] || ''));
       tr.appendChild(h('td', 'reg', D.reg[r[4]] || ''));
-      tr.appendChild(tagsCell(r[6]));
+      tr.appendChild(tagsCell(r));
       var st = h('td', 'st');
       st.appendChild(badge(r[7]));
       tr.appendChild(st);

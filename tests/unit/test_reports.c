@@ -499,9 +499,10 @@ static void scan_node(xmlNodePtr n, html_scan *s)
             s->styles++;
             s->style_css = (char *)xmlNodeGetContent(n);
         }
-        if (strcmp(name, "details") == 0) {
+        xmlChar *fw =
+            strcmp(name, "details") == 0 ? xmlGetProp(n, BAD_CAST "data-framework") : NULL;
+        if (fw) {
             s->controls++;
-            xmlChar *fw = xmlGetProp(n, BAD_CAST "data-framework");
             if (fw && strcmp((const char *)fw, "cis-aws-3.0") == 0 && s->n_ids < 8) {
                 xmlNodePtr sum = n->children;
                 while (sum && (sum->type != XML_ELEMENT_NODE ||
@@ -523,9 +524,9 @@ static bool csp_allows(const char *csp, const char *body)
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)body, strlen(body), md);
-    char want[80] = "'sha256-";
-    EVP_EncodeBlock((unsigned char *)want + 8, md, SHA256_DIGEST_LENGTH);
-    strcat(want, "'");
+    char b64[64], want[80];
+    EVP_EncodeBlock((unsigned char *)b64, md, SHA256_DIGEST_LENGTH);
+    snprintf(want, sizeof(want), "'sha256-%s'", b64);
     return csp && strstr(csp, want) != NULL;
 }
 
@@ -589,6 +590,38 @@ static void html_hostile(void)
         xmlFreeDoc(doc);
     free(text);
     synth_free(&s);
+}
+
+static void html_evidence_budget(void)
+{
+    /* 1200 failures with distinct 7 KB evidence: more than the page carries */
+    pp_results *r = pp_results_new();
+    pp_rule_meta *m = pp_results_add_rule(r, rule("BIG", PP_SEV_HIGH, NULL, NULL));
+    char *blob = pp_xmalloc(7001);
+    memset(blob, 'x', 7000);
+    blob[7000] = '\0';
+    for (int i = 0; i < 1200; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "sg-%04d", i);
+        pp_finding *f = finding(r, m, id, PP_STATUS_FAIL);
+        f->evidence = json_pack("{siss}", "n", i, "blob", blob);
+    }
+    /* and one piece of evidence too large for any page */
+    char *huge = pp_xmalloc(20001);
+    memset(huge, 'y', 20000);
+    huge[20000] = '\0';
+    finding(r, m, "sg-huge", PP_STATUS_FAIL)->evidence = json_pack("{ss}", "blob", huge);
+    pp_report_input in = {.results = r};
+    CHECK_INT(pp_report_write("html", &in, tmp_path("budget.html")), 0);
+    size_t len = 0;
+    char *text = slurp(tmp_path("budget.html"), &len);
+    CHECK(text && strstr(text, "findings is left out of this page to keep it small") != NULL);
+    CHECK(text && strstr(text, "20011 bytes of evidence: see report.json") != NULL);
+    CHECK(len < (size_t)8 * 1024 * 1024);
+    free(text);
+    free(blob);
+    free(huge);
+    pp_results_free(r);
 }
 
 /* ---- SARIF, JUnit, OCSF -------------------------------------------------------------------- */
@@ -862,5 +895,5 @@ static void cleanup(void)
 
 PP_TEST_MAIN(TEST(writer_table), TEST(natural_order), TEST(clean_strings), TEST(rollup),
              TEST(changes), TEST(json_contract), TEST(csv_injection), TEST(html_hostile),
-             TEST(sarif_plan), TEST(junit_counts), TEST(ocsf_mapping), TEST(write_all_and_errors),
-             TEST(empty_results), TEST(deterministic), TEST(cleanup))
+             TEST(html_evidence_budget), TEST(sarif_plan), TEST(junit_counts), TEST(ocsf_mapping),
+             TEST(write_all_and_errors), TEST(empty_results), TEST(deterministic), TEST(cleanup))
