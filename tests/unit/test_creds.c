@@ -509,8 +509,12 @@ typedef struct srv {
     char mode[16];       /* "", "v1", "norole", "down" */
     char expiration[32]; /* credentials' Expiration */
     char want_auth[64];  /* container: expected Authorization */
-    char last_auth[128];
+    char last_auth[256];
     char last_token[128];
+    /* STS AssumeRole (POST /) */
+    int sts_hits;
+    char last_body[2048];    /* form-decoded */
+    char last_sectoken[128]; /* X-Amz-Security-Token */
 } srv;
 
 #define IMDS_TOKEN "imds-session-token-0123456789"
@@ -530,20 +534,67 @@ static void header_get(const char *headers, const char *name, char *out, size_t 
     }
 }
 
-static void handle(srv *s, const char *method, const char *path, const char *headers, int *status,
-                   pp_buf *body)
+/* application/x-www-form-urlencoded -> text, so checks read like the values sent */
+static void form_decode(const char *in, char *out, size_t n)
 {
-    char ttl[32], token[128], auth[128];
+    size_t j = 0;
+    for (size_t i = 0; in[i] && j + 1 < n; i++) {
+        unsigned int v;
+        if (in[i] == '%' && in[i + 1] && in[i + 2] && sscanf(in + i + 1, "%2x", &v) == 1) {
+            out[j++] = (char)v;
+            i += 2;
+        } else {
+            out[j++] = in[i] == '+' ? ' ' : in[i];
+        }
+    }
+    out[j] = '\0';
+}
+
+static void handle_sts(srv *s, const char *req_body, const char *sectoken, int *status,
+                       pp_buf *body)
+{
+    s->sts_hits++;
+    form_decode(req_body, s->last_body, sizeof(s->last_body));
+    snprintf(s->last_sectoken, sizeof(s->last_sectoken), "%s", sectoken);
+    if (strcmp(s->mode, "deny") == 0) {
+        *status = 403;
+        pp_buf_puts(body, "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                          "<Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not "
+                          "allowed to assume this role</Message></Error><RequestId>r-1</RequestId>"
+                          "</ErrorResponse>");
+        return;
+    }
+    *status = 200;
+    pp_buf_printf(body,
+                  "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                  "<AssumeRoleResult><Credentials><AccessKeyId>ASIASTSEXAMPLE%05d</AccessKeyId>"
+                  "<SecretAccessKey>sts-secret-sts-secret-%d</SecretAccessKey>"
+                  "<SessionToken>sts-token-sts-token-%d</SessionToken>"
+                  "<Expiration>%s</Expiration></Credentials><AssumedRoleUser>"
+                  "<AssumedRoleId>AROAEXAMPLE:s</AssumedRoleId>"
+                  "<Arn>arn:aws:sts::111122223333:assumed-role/R/s</Arn></AssumedRoleUser>"
+                  "</AssumeRoleResult><ResponseMetadata><RequestId>r-%d</RequestId>"
+                  "</ResponseMetadata></AssumeRoleResponse>",
+                  s->sts_hits, s->sts_hits, s->sts_hits, s->expiration, s->sts_hits);
+}
+
+static void handle(srv *s, const char *method, const char *path, const char *headers,
+                   const char *req_body, int *status, pp_buf *body)
+{
+    char ttl[32], token[128], auth[256], sectoken[128];
     header_get(headers, "X-aws-ec2-metadata-token-ttl-seconds", ttl, sizeof(ttl));
     header_get(headers, "X-aws-ec2-metadata-token", token, sizeof(token));
     header_get(headers, "Authorization", auth, sizeof(auth));
+    header_get(headers, "X-Amz-Security-Token", sectoken, sizeof(sectoken));
     pthread_mutex_lock(&s->mu);
     s->hits++;
     snprintf(s->last_token, sizeof(s->last_token), "%s", token);
     snprintf(s->last_auth, sizeof(s->last_auth), "%s", auth);
     bool v1 = strcmp(s->mode, "v1") == 0;
     *status = 404;
-    if (strcmp(path, "/latest/api/token") == 0) {
+    if (strcmp(method, "POST") == 0 && strcmp(path, "/") == 0) {
+        handle_sts(s, req_body, sectoken, status, body);
+    } else if (strcmp(path, "/latest/api/token") == 0) {
         if (v1)
             *status = 405;
         else if (strcmp(method, "PUT") != 0 || strcmp(ttl, "21600") != 0)
@@ -606,13 +657,20 @@ static void *srv_main(void *arg)
         setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         char req[16384];
         size_t n = 0;
+        char *end = NULL;
+        size_t want = 0;
         while (n < sizeof(req) - 1) {
             ssize_t got = recv(cfd, req + n, sizeof(req) - 1 - n, 0);
             if (got <= 0)
                 break;
             n += (size_t)got;
             req[n] = '\0';
-            if (strstr(req, "\r\n\r\n"))
+            if (!end && (end = strstr(req, "\r\n\r\n"))) {
+                char cl[32];
+                header_get(req, "Content-Length", cl, sizeof(cl));
+                want = (size_t)(end + 4 - req) + strtoul(cl, NULL, 10);
+            }
+            if (end && n >= want)
                 break;
         }
         req[n] = '\0';
@@ -622,7 +680,7 @@ static void *srv_main(void *arg)
         int status = 500;
         pp_buf body;
         pp_buf_init(&body, 0);
-        handle(s, method, path, hdrs ? hdrs + 2 : "", &status, &body);
+        handle(s, method, path, hdrs ? hdrs + 2 : "", end ? end + 4 : "", &status, &body);
         char *resp = pp_xasprintf("HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n"
                                   "Content-Type: text/plain\r\n\r\n%s",
                                   status, body.len, pp_buf_cstr(&body));
@@ -859,6 +917,109 @@ static void imds(void)
     CHECK(pp_creds_imds_disabled());
 }
 
+/* ---- AssumeRole through the engine, against a fake STS on loopback -------------------------- */
+
+static void assume_role_calls(void)
+{
+    srv s;
+    srv_start(&s);
+    pp_aws_engine *e = NULL;
+    CHECK_INT(pp_aws_engine_new(&e, NULL), 0);
+    clean_env("config", "credentials");
+    char *url = pp_xasprintf("http://127.0.0.1:%d", s.port);
+    setenv("AWS_ENDPOINT_URL", url, 1);
+    setenv("PARAPET_NOW", "2024-01-02T03:00:00Z", 1);
+    snprintf(s.expiration, sizeof(s.expiration), "2024-01-02T03:30:00Z");
+
+    pp_aws_client_options o = {.profile = "audit"};
+    pp_aws_client *c = NULL;
+    CHECK_INT(pp_aws_client_new(&c, e, &o), 0);
+    CHECK_INT(s.sts_hits, 0);
+    pp_creds k = {0};
+    CHECK_INT(pp_aws_client_creds(c, &k), 0);
+    CHECK_STR(k.access_key_id, "ASIASTSEXAMPLE00001");
+    CHECK_STR(k.session_token, "sts-token-sts-token-1");
+    CHECK_INT(k.expiration, 1704164645 + 1800 - 245);
+    pp_creds_clear(&k);
+    /* the profile's settings went into the call, signed with the source profile's keys */
+    CHECK(strstr(s.last_body, "Action=AssumeRole") != NULL);
+    CHECK(strstr(s.last_body, "RoleArn=arn:aws:iam::111122223333:role/SecurityAudit") != NULL);
+    CHECK(strstr(s.last_body, "RoleSessionName=audit-session") != NULL);
+    CHECK(strstr(s.last_body, "ExternalId=our-external-id-1234") != NULL);
+    CHECK(strstr(s.last_body, "DurationSeconds=1800") != NULL);
+    CHECK(strstr(s.last_auth, "Credential=AKIADEFAULTEXAMPLE01/20") != NULL);
+    CHECK(strstr(s.last_auth, "/eu-central-1/sts/aws4_request") != NULL);
+    CHECK_STR(s.last_sectoken, "");
+    char *red = pp_redact("sts-secret-sts-secret-1 sts-token-sts-token-1");
+    CHECK(strstr(red, "sts-") == NULL);
+    free(red);
+
+    /* cached while fresh; refreshed once (by eight threads at once) when close to expiry */
+    CHECK_INT(pp_aws_client_creds(c, &k), 0);
+    pp_creds_clear(&k);
+    CHECK_INT(s.sts_hits, 1);
+    setenv("PARAPET_NOW", "2024-01-02T03:26:00Z", 1);
+    snprintf(s.expiration, sizeof(s.expiration), "2024-01-02T04:30:00Z");
+    getter g[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        g[i] = (getter){.c = c};
+        pthread_create(&th[i], NULL, get_creds, &g[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_INT(g[i].rc, 0);
+        CHECK_STR(g[i].akid, "ASIASTSEXAMPLE00002");
+    }
+    CHECK_INT(s.sts_hits, 2);
+    pp_aws_client_free(c);
+
+    /* a chain: B is assumed with prod's session keys, then A with B's */
+    s.sts_hits = 0;
+    o.profile = "chain-a";
+    CHECK_INT(pp_aws_client_new(&c, e, &o), 0);
+    CHECK_INT(pp_aws_client_creds(c, &k), 0);
+    CHECK_INT(s.sts_hits, 2);
+    CHECK_STR(k.access_key_id, "ASIASTSEXAMPLE00002");
+    CHECK(strstr(s.last_body, "RoleArn=arn:aws:iam::111122223333:role/A") != NULL);
+    CHECK(strstr(s.last_auth, "Credential=ASIASTSEXAMPLE00001/") != NULL);
+    CHECK_STR(s.last_sectoken, "sts-token-sts-token-1");
+    /* the default session name */
+    CHECK(strstr(s.last_body, "RoleSessionName=parapet-1704165960") != NULL);
+    CHECK(strstr(s.last_body, "ExternalId") == NULL);
+    CHECK(strstr(s.last_body, "DurationSeconds") == NULL);
+    pp_creds_clear(&k);
+    pp_aws_client_free(c);
+
+    /* pp_aws_client_assume() calls through its base */
+    set_env_keys();
+    pp_aws_client *base = NULL;
+    CHECK_INT(pp_aws_client_new(&base, e, NULL), 0);
+    CHECK_INT(pp_aws_client_assume(&c, base, "arn:aws:iam::444455556666:role/Audit",
+                                   "ext-id-secret-5678", "cross-account"),
+              0);
+    CHECK_INT(pp_aws_client_creds(c, &k), 0);
+    CHECK(strstr(s.last_body, "RoleArn=arn:aws:iam::444455556666:role/Audit") != NULL);
+    CHECK(strstr(s.last_body, "ExternalId=ext-id-secret-5678") != NULL);
+    CHECK(strstr(s.last_body, "RoleSessionName=cross-account") != NULL);
+    CHECK(strstr(s.last_auth, "Credential=AKIAENVEXAMPLE000001/") != NULL);
+    pp_creds_clear(&k);
+    pp_aws_client_free(c);
+
+    /* refused: one clear error naming the role */
+    snprintf(s.mode, sizeof(s.mode), "deny");
+    CHECK_INT(pp_aws_client_assume(&c, base, "arn:aws:iam::444455556666:role/Audit", NULL, NULL),
+              0);
+    CHECK_INT(pp_aws_client_creds(c, &k), PP_EAWS);
+    CHECK_STR(pp_err_msg(), "assume role arn:aws:iam::444455556666:role/Audit: AccessDenied: not "
+                            "allowed to assume this role");
+    pp_aws_client_free(c);
+    pp_aws_client_free(base);
+    pp_aws_engine_free(e);
+    srv_stop(&s);
+    free(url);
+}
+
 PP_TEST_MAIN(TEST(environment_first), TEST(shared_files), TEST(unknown_profile), TEST(role_chains),
              TEST(assume_client), TEST(shell_split), TEST(credential_process),
-             TEST(process_profile), TEST(container), TEST(imds))
+             TEST(process_profile), TEST(container), TEST(imds), TEST(assume_role_calls))
