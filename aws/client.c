@@ -262,6 +262,8 @@ int pp_aws_client_new(pp_aws_client **out, pp_aws_engine *e, const pp_aws_client
         rc = pp_cred_provider_resolve(c, explicit_profile, &c->creds);
     if (rc)
         goto _exit;
+    pp_log(PP_LOG_DEBUG, "aws", "profile %s, region %s, %d attempts, credentials from %s",
+           c->profile, c->region, c->max_attempts, pp_cred_provider_source(c->creds));
     *out = c;
     c = NULL;
 

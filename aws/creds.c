@@ -348,6 +348,29 @@ static int file_keys(resolver *r, const pp_aws_ini *ini, const char *section, co
     return 0;
 }
 
+/* Chain parts 3 and 4 (web identity, IAM Identity Center) are not implemented: a profile that
+ * relies on them gets an error that says so instead of "no credentials found". */
+static int unsupported(const pp_aws_client *c, const char *profile)
+{
+    const char *sso = pp_aws_profile_get(c->config, c->credentials, profile, "sso_session");
+    if (!sso || !*sso)
+        sso = pp_aws_profile_get(c->config, c->credentials, profile, "sso_start_url");
+    if (sso && *sso)
+        return pp_err_set(PP_EINVAL,
+                          "profile '%s' signs in through IAM Identity Center (SSO), which parapet "
+                          "does not do itself; use a profile with credential_process = aws "
+                          "configure export-credentials --profile %s --format process",
+                          profile, profile);
+    const char *web =
+        pp_aws_profile_get(c->config, c->credentials, profile, "web_identity_token_file");
+    if (web && *web)
+        return pp_err_set(PP_EINVAL,
+                          "profile '%s': web_identity_token_file (web identity federation) is "
+                          "not supported; use credential_process or a source_profile",
+                          profile);
+    return 0;
+}
+
 /* Static keys or credential_process of one profile (chain parts 5, 7, 8), or none. */
 static int profile_plain(resolver *r, const char *profile, pp_cred_provider **out)
 {
@@ -485,11 +508,14 @@ static int role_profile(resolver *r, const char *profile, pp_cred_provider **out
         return pp_err_set(PP_EINVAL,
                           "profile '%s' has both source_profile and credential_source; keep one",
                           profile);
-    if ((!sp || !*sp) && (!cs || !*cs))
+    if ((!sp || !*sp) && (!cs || !*cs)) {
+        if (unsupported(c, profile))
+            return PP_EINVAL;
         return pp_err_set(PP_EINVAL,
                           "profile '%s': role_arn needs source_profile or "
                           "credential_source",
                           profile);
+    }
     if (mfa && *mfa)
         return pp_err_set(PP_EINVAL,
                           "profile '%s': mfa_serial needs an interactive MFA prompt, which "
@@ -550,6 +576,9 @@ int pp_cred_provider_resolve(pp_aws_client *c, bool explicit_profile, pp_cred_pr
     }
     rc = profile_plain(&r, c->profile, out);
     if (rc || *out)
+        goto _exit;
+    rc = unsupported(c, c->profile);
+    if (rc)
         goto _exit;
     if (pp_creds_container_configured()) {
         *out = provider_new(PROV_CONTAINER, pp_xstrdup("container endpoint"));

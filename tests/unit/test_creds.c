@@ -295,6 +295,11 @@ static void role_chains(void)
                                  "credential_source; keep one");
     expect_error("bad-source", "profile 'bad-source': credential_source 'Magic' is not one of "
                                "Environment, Ec2InstanceMetadata, EcsContainer");
+    expect_error("sso", "profile 'sso' signs in through IAM Identity Center (SSO), which parapet "
+                        "does not do itself; use a profile with credential_process = aws "
+                        "configure export-credentials --profile sso --format process");
+    expect_error("webid", "profile 'webid': web_identity_token_file (web identity federation) is "
+                          "not supported; use credential_process or a source_profile");
     expect_error("bad-duration", "profile 'bad-duration': duration_seconds '60' is not a number "
                                  "from 900 to 43200");
 
