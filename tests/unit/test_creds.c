@@ -22,6 +22,11 @@ static char *fixture(const char *rel)
 
 static char home[64];
 
+static void remove_home(void)
+{
+    rmdir(home); /* empty by then: shared_files removes what it puts there */
+}
+
 /* A fresh HOME and no AWS_* variable from the machine; config files from the fixtures (or none:
  * "none" names a file that does not exist). */
 static void clean_env(const char *config, const char *credentials)
@@ -40,6 +45,7 @@ static void clean_env(const char *config, const char *credentials)
     if (!home[0]) {
         snprintf(home, sizeof(home), "/tmp/parapet-home-XXXXXX");
         CHECK(mkdtemp(home) != NULL);
+        atexit(remove_home);
     }
     setenv("HOME", home, 1);
     char *rel = pp_xasprintf("aws-config/%s", config);
