@@ -218,8 +218,11 @@ int pp_aws_ini_parse(pp_aws_ini **out, const char *text, const char *filename)
             last = NULL;
         } else {
             if (!cur) {
+                /* Name only the key: the value may be a secret. */
+                size_t klen = strcspn(s, "=:\r\n");
+                klen = (size_t)(trim_end(s, s + klen) - s);
                 rc = pp_err_set(PP_EINVAL, "%s:%d: '%.*s' before any [section] header", fn, line,
-                                (int)(end - s > 40 ? 40 : end - s), s);
+                                (int)(klen > 40 ? 40 : klen), s);
                 goto _exit;
             }
             if (split_pair(s, end, &key, &value)) {

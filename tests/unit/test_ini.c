@@ -80,7 +80,9 @@ static void expect_error(const char *text, const char *message)
 
 static void errors(void)
 {
-    expect_error("region = x\n", "/home/u/.aws/config:1: 'region = x' before any [section] header");
+    expect_error("region = x\n", "/home/u/.aws/config:1: 'region' before any [section] header");
+    expect_error("  token = very-secret-value\n[a]\n",
+                 "/home/u/.aws/config:1: 'token' before any [section] header");
     expect_error("[default]\nregion\n", "/home/u/.aws/config:2: expected 'key = value'");
     expect_error("[default]\n= value\n", "/home/u/.aws/config:2: expected 'key = value'");
     expect_error("# c\n[default\n", "/home/u/.aws/config:2: section header without ']'");
