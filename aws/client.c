@@ -215,9 +215,7 @@ static pp_aws_client *client_alloc(pp_aws_engine *e)
     pp_aws_client *c = pp_xcalloc(1, sizeof(*c));
     c->engine = e;
     pthread_mutex_init(&c->lock, NULL);
-    /* pp_retry_quota_init()'s values, set here so that the identity half links on its own. */
-    c->quota.capacity = 500;
-    c->quota.available = 500;
+    pp_retry_quota_init(&c->quota);
     return c;
 }
 
