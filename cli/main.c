@@ -62,6 +62,34 @@ static const pp_cmd commands[] = {
      "Re-evaluates a snapshot (default: the latest complete one) with the current policy packs,\n"
      "stores the findings and writes the reports. Exit codes as for scan.\n",
      pp_cmd_evaluate},
+    {"check", "check a Terraform plan against the policy packs (pre-merge gate)",
+     "parapet check PLAN.json [--policies DIR ...] [--env NAME] [--format text|json|sarif|junit]\n"
+     "              [--out FILE] [--fail-on SEVERITY] [--fail-on-unknown] [--baseline FILE]\n"
+     "              [--repo-root DIR] [--suppressions FILE] [--quiet]\n"
+     "\n"
+     "PLAN.json is `terraform show -json PLANFILE` output (format_version 1.x). What will exist\n"
+     "after apply (creates, updates, replacements, unchanged resources) is mapped to the same\n"
+     "documents a scan produces and evaluated by the same rules; deletions are not. A value\n"
+     "Terraform knows only after apply makes the rules that need it UNKNOWN, never PASS or\n"
+     "FAIL; sensitive values are never printed. Rules that need the whole account (GuardDuty\n"
+     "or Config in every region) are UNKNOWN for a plan.\n"
+     "\n"
+     "  --format F         text (default), json (the native report), sarif (GitHub code\n"
+     "                     scanning), junit (Jenkins); --out FILE.sarif/.xml/.json implies it\n"
+     "  --out FILE         write there instead of stdout\n"
+     "  --fail-on SEV      lowest severity that fails the check (default low)\n"
+     "  --fail-on-unknown  a resource's UNKNOWN fails the check too\n"
+     "  --baseline FILE    YAML list of accepted findings: rule, address (* globs), reason,\n"
+     "                     expires (YYYY-MM-DD, through that day), owner\n"
+     "  --repo-root DIR    the Terraform configuration: SARIF and text point at the .tf file\n"
+     "                     and line of each resource, and `# parapet:ignore RULE reason\n"
+     "                     until=YYYY-MM-DD` comments on, above or inside a resource block\n"
+     "                     (or its module block) suppress that rule for it\n"
+     "\n"
+     "Expired suppressions stop applying and are reported on stderr. Exit 0: nothing failed;\n"
+     "1: a FAIL at or above --fail-on; 2: invalid plan, policy, baseline or usage; 3: a rule\n"
+     "could not be evaluated (ERROR).\n",
+     pp_cmd_check},
     {"report", "write the reports of a stored evaluation",
      "parapet report [--db FILE] [--snapshot ID|latest] [--compare ID|previous] [--out DIR]\n"
      "               [--format LIST] [--fail-on SEVERITY]\n"
