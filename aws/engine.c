@@ -506,6 +506,8 @@ static void finish(pp_aws_engine *e, pp_xfer *x, int curl_code, bool local)
     curl_slist_free_all(r->headers);
     x->curl_code = curl_code;
     x->local_error = local;
+    if (curl_code == CURLE_FILESIZE_EXCEEDED)
+        x->too_large = true; /* refused on its Content-Length, before any byte was buffered */
     if (x->too_large)
         snprintf(x->curl_error, sizeof(x->curl_error), "response larger than the %zu byte limit",
                  e->opts.max_response);
