@@ -129,6 +129,21 @@ static const pp_cmd commands[] = {
      "incomplete and is never used as \"latest\"), and the unsuppressed FAIL findings of its\n"
      "latest evaluation per framework. --format json prints one object a line.\n",
      pp_cmd_history},
+    {"rules", "check policy packs, run their test cases, list their rules",
+     "parapet rules lint [--env NAME] [--suppressions FILE] [DIR ...]\n"
+     "parapet rules test [--env NAME] [DIR ...]\n"
+     "parapet rules list [--env NAME] [--format text|json] [DIR ...]\n"
+     "\n"
+     "DIR is a pack (a folder with pack.yaml) or a folder of packs; the default is the shipped\n"
+     "packs: the folders of PARAPET_POLICIES (':'-separated), else the source tree's policies/,\n"
+     "else the installed share/parapet/policies.\n"
+     "\n"
+     "lint loads and compiles every rule, overlay and test file and prints each problem as\n"
+     "file:line:col: message; it also wants one PASS and one FAIL test case per automated rule.\n"
+     "Exit 2 on any problem, else 0 with a count. test runs every case, prints the failures and\n"
+     "ends with \"N passed, N failed\"; exit 1 when a case fails (PARAPET_NOW pins the time).\n"
+     "list prints id, severity, kind, resource type, remediation action and frameworks.\n",
+     pp_cmd_rules},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -455,18 +455,27 @@ static bool compile_cmp(const pp_ynode *m, pp_cond *n, pp_cctx *c)
     const pp_ynode *opn = pp_ymap_get(m, "op");
     const pp_ynode *vn = pp_ymap_get(m, "value");
     const pp_ynode *vpn = pp_ymap_get(m, "value_path");
-    const pp_ynode *icn = pp_ymap_get(m, "ignore_case");
+    const pp_ynode *icn = pp_ymap_get(m, "ignore_case"), *isn = pp_ymap_get(m, "ignore_space");
     if (!parse_op(opn, c, &n->op))
         return false;
-    if (icn) {
-        json_t *b = pp_yaml_json(icn, c->d);
+    const pp_ynode *flags[] = {icn, isn};
+    bool *dest[] = {&n->icase, &n->nospace};
+    for (int i = 0; i < 2; i++) {
+        if (!flags[i])
+            continue;
+        json_t *b = pp_yaml_json(flags[i], c->d);
         if (!json_is_boolean(b)) {
-            pp_ydiag(c->d, icn, "ignore_case must be true or false");
+            pp_ydiag(c->d, flags[i], "%s must be true or false",
+                     i ? "ignore_space" : "ignore_case");
             json_decref(b);
             return false;
         }
-        n->icase = json_is_true(b);
+        *dest[i] = json_is_true(b);
         json_decref(b);
+    }
+    if (n->nospace && n->op != PP_OP_EQ && n->op != PP_OP_NE && n->op != PP_OP_CONTAINS) {
+        pp_ydiag(c->d, isn, "ignore_space goes with eq, ne and contains");
+        return false;
     }
     bool unary = n->op == PP_OP_PRESENT || n->op == PP_OP_ABSENT || n->op == PP_OP_EMPTY ||
                  n->op == PP_OP_OPEN_TO_WORLD;
@@ -810,8 +819,19 @@ static bool compile_default(const pp_ynode *dn, pp_cond *n, pp_cctx *c)
 }
 
 static const char *const predicate_keys[] = {
-    "path",        "age_days", "length",        "op",          "value",         "value_path",
-    "ignore_case", "default",  "ports_overlap", "nacl_allows", "policy_allows", "policy_full_admin",
+    "path",
+    "age_days",
+    "length",
+    "op",
+    "value",
+    "value_path",
+    "ignore_case",
+    "ignore_space",
+    "default",
+    "ports_overlap",
+    "nacl_allows",
+    "policy_allows",
+    "policy_full_admin",
     NULL,
 };
 
@@ -881,7 +901,8 @@ static pp_cond *compile_predicate(const pp_ynode *m, pp_cctx *c, bool inline_ite
     if (!inline_item && !compile_default(pp_ymap_get(m, "default"), n, c))
         goto _fail;
     if (structured) {
-        static const char *const bad[] = {"op", "value", "value_path", "ignore_case", NULL};
+        static const char *const bad[] = {"op",          "value",        "value_path",
+                                          "ignore_case", "ignore_space", NULL};
         for (const char *const *b = bad; *b; b++)
             if (pp_ymap_get(m, *b)) {
                 pp_ydiag(c->d, pp_ymap_get(m, *b), "'%s' does not go with %s", *b,
@@ -1181,8 +1202,9 @@ static pp_cond *compile_quant(const pp_ynode *key, const pp_ynode *m, pp_cctx *c
                   (!strcmp(mk, "default") && pn);
         if (n->q == PP_Q_COUNT)
             ok = ok || !strcmp(mk, "op") || !strcmp(mk, "value");
-        else if (!ok && (!strcmp(mk, "op") || !strcmp(mk, "value") || !strcmp(mk, "value_path") ||
-                         !strcmp(mk, "ignore_case") || is_structured(mk)))
+        else if (!ok &&
+                 (!strcmp(mk, "op") || !strcmp(mk, "value") || !strcmp(mk, "value_path") ||
+                  !strcmp(mk, "ignore_case") || !strcmp(mk, "ignore_space") || is_structured(mk)))
             ok = inline_pred = true;
         if (!ok) {
             pp_ydiag(c->d, m->kids[i], "unknown key '%s' in %s", mk,
@@ -1206,11 +1228,21 @@ static pp_cond *compile_quant(const pp_ynode *key, const pp_ynode *m, pp_cctx *c
         n->has_path = true;
         if (!compile_default(pp_ymap_get(m, "default"), n, c))
             goto _fail;
-        /* items of `Tags` are the elements of the list: declared paths below are Tags[].x */
-        if (n->path.n == 0 || n->path.segs[n->path.n - 1].kind != PP_SEG_EACH) {
+        /* the items of `Tags` are the elements of the list (Tags[]) when the type says it is
+         * one; a path to scalars (IpRanges[].CidrIp) has those scalars as its items */
+        if (n->path.n && n->path.segs[n->path.n - 1].kind != PP_SEG_EACH) {
             char *d2 = pp_xasprintf("%s[]", decl);
-            free(decl);
-            decl = d2;
+            if (c->type && pp_type_has_path(c->type, d2)) {
+                const pp_pseg *last = &n->path.segs[n->path.n - 1];
+                bool promote = last->kind == PP_SEG_KEY && iam_list_key(last->key);
+                add_seg(&n->path, PP_SEG_EACH, NULL, 0, 0);
+                n->path.segs[n->path.n - 1].promote = promote;
+                n->path.multi = true;
+                free(decl);
+                decl = d2;
+            } else {
+                free(d2);
+            }
         }
         c->prefix = decl;
     } else {

@@ -498,9 +498,41 @@ static tv cidr_subject(struct ctx *c, const char *path, const json_t *v, pp_cidr
     return TV_TRUE;
 }
 
+static json_t *strip_space(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v), o = 0;
+    char *buf = pp_xmalloc(len + 1);
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            buf[o++] = s[i];
+    json_t *out = json_stringn(buf, o);
+    free(buf);
+    return out;
+}
+
+static tv apply_op(struct ctx *c, const pp_cond *n, const char *path, const json_t *v,
+                   const json_t *want);
+
+/* ignore_space: compares the strings with their whitespace taken out */
+static tv apply_op_nospace(struct ctx *c, const pp_cond *n, const char *path, const json_t *v,
+                           const json_t *want)
+{
+    json_t *a = json_is_string(v) ? strip_space(v) : json_incref((json_t *)v);
+    json_t *b = json_is_string(want) ? strip_space(want) : json_incref((json_t *)want);
+    pp_cond plain = *n;
+    plain.nospace = false;
+    tv r = apply_op(c, &plain, path, a, b);
+    json_decref(a);
+    json_decref(b);
+    return r;
+}
+
 static tv apply_op(struct ctx *c, const pp_cond *n, const char *path, const json_t *v,
                    const json_t *want)
 {
+    if (n->nospace)
+        return apply_op_nospace(c, n, path, v, want);
     switch (n->op) {
     case PP_OP_EQ:
     case PP_OP_NE: {
@@ -918,15 +950,16 @@ static tv q_result(struct estate *es, const pp_cond *n, struct qacc *a, tv incom
 }
 
 static void q_explain(struct ctx *c, const pp_cond *n, struct qacc *a, tv r, json_t *ev,
-                      const char *what)
+                      const char *what, bool list_failed)
 {
     /* which items explain r */
     tv want;
     bool summary = false;
     switch (n->q) {
     case PP_Q_ANY:
-        want = TV_TRUE;
-        summary = r == TV_FALSE;
+        /* related resources are few: name the ones that fell short */
+        want = r == TV_FALSE && list_failed ? TV_FALSE : TV_TRUE;
+        summary = r == TV_FALSE && !list_failed;
         break;
     case PP_Q_ALL:
         want = r == TV_FALSE ? TV_FALSE : TV_TRUE;
@@ -990,7 +1023,7 @@ static tv eval_quant_path(struct ctx *c, const pp_cond *n, json_t *ev)
     if (ev && r != TV_ERROR && r != TV_UNKNOWN) {
         char *base = ctx_path(c, NULL, 0, NULL);
         char *what = pp_xasprintf("%s%s%s", base, *base && !n->path.root ? "." : "", n->path.text);
-        q_explain(c, n, &a, r, ev, what);
+        q_explain(c, n, &a, r, ev, what, false);
         free(what);
         free(base);
     }
@@ -1223,7 +1256,7 @@ static tv eval_join(struct ctx *c, const pp_cond *n, json_t *ev)
             else
                 json_decref(o);
         } else {
-            q_explain(c, n, &a, r, ev, what);
+            q_explain(c, n, &a, r, ev, what, true);
         }
         free(what);
     }
@@ -1236,13 +1269,14 @@ static tv eval_join(struct ctx *c, const pp_cond *n, json_t *ev)
 
 /* ---- networks and IAM ---------------------------------------------------------------------- */
 
-static tv subject_of(struct ctx *c, const pp_cond *n, struct item *it, char **path)
+static tv subject_of(struct ctx *c, const pp_cond *n, struct item *it, char **path,
+                     bool whole_unknown)
 {
     resolve1(c, n, n->has_path, &n->path, it);
     *path = ctx_path(c, n->has_path ? &n->path : NULL, n->has_path ? n->path.n : 0, it->idx);
     if (it->st == IT_ERROR)
         return TV_ERROR;
-    if (it->st == IT_UNKNOWN || deep_has_true(it->unk)) {
+    if (it->st == IT_UNKNOWN || (whole_unknown && deep_has_true(it->unk))) {
         if (it->st != IT_UNKNOWN)
             set_msg(c->es, TV_UNKNOWN, "%s has values unknown until apply",
                     **path ? *path : "the document");
@@ -1264,9 +1298,19 @@ static tv eval_ports(struct ctx *c, const pp_cond *n, json_t *ev)
 {
     struct item it;
     char *path = NULL, what[128], err[256];
-    tv r = subject_of(c, n, &it, &path);
+    tv r = subject_of(c, n, &it, &path, false);
     if (r != TV_TRUE)
         goto _exit;
+    /* only the protocol and ports matter here: an unknown CIDR beside them does not */
+    static const char *const sg_keys[] = {"IpProtocol", "FromPort", "ToPort", NULL};
+    static const char *const acl_keys[] = {"Protocol", "PortRange", NULL};
+    for (const char *const *k = n->nacl_shape ? acl_keys : sg_keys; *k; k++)
+        if (json_is_true(it.unk) ||
+            (json_is_object(it.unk) && deep_has_true(json_object_get(it.unk, *k)))) {
+            r = set_msg(c->es, TV_UNKNOWN, "%s%s%s is unknown until apply", path, *path ? "." : "",
+                        *k);
+            goto _exit;
+        }
     int rc = pp_ports_overlap(it.v, n->nacl_shape, n->protos, n->n_protos, n->ports, n->n_ports,
                               what, sizeof(what), err, sizeof(err));
     if (rc < 0) {
@@ -1301,7 +1345,7 @@ static tv eval_nacl(struct ctx *c, const pp_cond *n, json_t *ev)
                     json_is_string(e) ? json_string_value(e) : "error");
         return r;
     }
-    r = subject_of(c, n, &it, &path);
+    r = subject_of(c, n, &it, &path, false);
     if (r != TV_TRUE)
         goto _exit;
     const json_t *unk = json_is_object(it.unk) ? json_object_get(it.unk, "Entries") : NULL;
@@ -1340,7 +1384,7 @@ static tv eval_policy(struct ctx *c, const pp_cond *n, json_t *ev)
 {
     struct item it;
     char *path = NULL, err[256];
-    tv r = subject_of(c, n, &it, &path);
+    tv r = subject_of(c, n, &it, &path, true);
     if (r != TV_TRUE)
         goto _exit;
     char *base = *path ? pp_xasprintf("%s.", path) : pp_xstrdup("");

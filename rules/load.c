@@ -884,21 +884,23 @@ int pp_rules_load_internal(pp_ruleset **out, const pp_rules_options *o, bool tes
         free(skip);
     }
     load_env(&l);
-    if (l.d.n == 0) {
-        for (size_t i = 0; i < l.n_rnodes; i++) {
-            pp_rule *r = pp_rule_compile(l.rs, l.rnodes[i].pack, l.rnodes[i].node, NULL, &l.d);
-            if (!r)
-                continue;
-            for (size_t k = 0; k < l.rs->n_rules; k++)
-                if (strcmp(l.rs->rules[k]->meta->id, r->meta->id) == 0) {
-                    const pp_ynode *idn = pp_ymap_get(r->node, "id");
-                    pp_ydiag(&l.d, idn, "duplicate rule id '%s' (first at %s:%d:%d)", r->meta->id,
-                             l.rs->rules[k]->file, l.rs->rules[k]->line, l.rs->rules[k]->col);
-                    break;
-                }
-            l.rs->rules = pp_xrealloc(l.rs->rules, (l.rs->n_rules + 1) * sizeof(*l.rs->rules));
-            l.rs->rules[l.rs->n_rules++] = r;
+    /* compiled even after errors elsewhere, so one run reports every problem */
+    for (size_t i = 0; i < l.n_rnodes; i++) {
+        const pp_ynode *n = l.rnodes[i].node;
+        pp_rule *r = pp_rule_compile(l.rs, l.rnodes[i].pack, n, NULL, &l.d);
+        const pp_ynode *idn = pp_ymap_get(n, "id");
+        for (size_t k = 0; idn && idn->kind == PP_Y_SCALAR && k < i; k++) {
+            const pp_ynode *other = pp_ymap_get(l.rnodes[k].node, "id");
+            if (other && other->kind == PP_Y_SCALAR && strcmp(other->s, idn->s) == 0) {
+                pp_ydiag(&l.d, idn, "duplicate rule id '%s' (first at %s:%d:%d)", idn->s,
+                         l.rnodes[k].node->file, l.rnodes[k].node->line, l.rnodes[k].node->col);
+                break;
+            }
         }
+        if (!r)
+            continue;
+        l.rs->rules = pp_xrealloc(l.rs->rules, (l.rs->n_rules + 1) * sizeof(*l.rs->rules));
+        l.rs->rules[l.rs->n_rules++] = r;
     }
     if (o && o->suppressions) {
         pp_suppressions *sup = NULL;

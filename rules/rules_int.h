@@ -195,6 +195,7 @@ struct pp_cond {
     bool has_value_path;
     pp_path value_path;
     bool icase;
+    bool nospace; /* ignore_space: whitespace does not count in string comparisons */
     pcre2_code *re;
     pp_cidr *cidrs;
     size_t n_cidrs;

@@ -58,6 +58,7 @@ struct builder {
     size_t n_anchors, cap_anchors;
     int aliases;
     bool failed;
+    const char *data; /* the text, for hints */
 };
 
 static pp_ynode *node_new(struct builder *b, enum pp_ykind kind, const yaml_mark_t *m)
@@ -175,11 +176,25 @@ static int build(struct builder *b, yaml_parser_t *p)
         yaml_event_t ev;
         if (!yaml_parser_parse(p, &ev)) {
             const yaml_mark_t *m = &p->problem_mark;
+            /* `{ path: A[].B }` is the classic trap: [ and ] end a plain scalar in flow style */
+            const char *hint = "";
+            if (p->context && strstr(p->context, "flow") && b->data) {
+                const char *line = b->data;
+                for (size_t i = 0; i < m->line && line; i++) {
+                    line = strchr(line, '\n');
+                    line = line ? line + 1 : NULL;
+                }
+                const char *eol = line ? strchr(line, '\n') : NULL;
+                const char *br = line ? strstr(line, "[]") : NULL;
+                if (br && (!eol || br < eol))
+                    hint = " (inside { } or [ ], quote paths that contain [])";
+            }
             if (p->context)
-                builder_error(b, m, "YAML syntax error: %s %s", p->problem ? p->problem : "",
-                              p->context);
+                builder_error(b, m, "YAML syntax error: %s %s%s", p->problem ? p->problem : "",
+                              p->context, hint);
             else
-                builder_error(b, m, "YAML syntax error: %s", p->problem ? p->problem : "invalid");
+                builder_error(b, m, "YAML syntax error: %s%s", p->problem ? p->problem : "invalid",
+                              hint);
             return PP_EINVAL;
         }
         const yaml_mark_t *m = &ev.start_mark;
@@ -278,7 +293,7 @@ int pp_yaml_parse(const char *name, const char *data, size_t len, pp_yfile **out
     *out = NULL;
     pp_yfile *f = pp_xcalloc(1, sizeof(*f));
     f->path = pp_xstrdup(name);
-    struct builder b = {.f = f, .d = d};
+    struct builder b = {.f = f, .d = d, .data = data};
     yaml_parser_t p;
     int rc = PP_EINVAL;
     if (len > PP_YAML_MAX_BYTES) {
