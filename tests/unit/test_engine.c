@@ -74,7 +74,8 @@ static void srv_script(const canned *c, size_t n, canned fallback)
     }
     memset(srv.reqs, 0, sizeof(srv.reqs));
     srv.n_reqs = 0;
-    memcpy(srv.script, c, n * sizeof(*c));
+    if (n)
+        memcpy(srv.script, c, n * sizeof(*c));
     srv.n_script = n;
     srv.next = 0;
     srv.fallback = fallback;
