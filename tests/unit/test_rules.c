@@ -1671,7 +1671,78 @@ static void determinism(void)
     pp_ruleset_free(rs);
 }
 
+/* ---- docs/rules.md: every YAML example parses, every complete rule in them compiles ---------- */
+
+static void docs_examples(void)
+{
+    const char *src = getenv("PARAPET_SRC");
+    if (!src)
+        return;
+    char *path = pp_xasprintf("%s/docs/rules.md", src);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    free(path);
+    if (!f)
+        return;
+    pp_buf md;
+    pp_buf_init(&md, 0);
+    char line[4096];
+    while (fgets(line, sizeof(line), f))
+        pp_buf_puts(&md, line);
+    fclose(f);
+    int blocks = 0, rules_compiled = 0;
+    const char *p = pp_buf_cstr(&md);
+    while ((p = strstr(p, "```yaml\n")) != NULL) {
+        p += 8;
+        const char *end = strstr(p, "```");
+        if (!end)
+            break;
+        char *text = pp_xstrndup(p, (size_t)(end - p));
+        p = end + 3;
+        blocks++;
+        char *d = yaml_diag(text);
+        if (*d)
+            fprintf(stderr, "docs/rules.md example %d:\n%s%s", blocks, text, d);
+        CHECK_STR(d, "");
+        free(d);
+        /* each document that is a whole rule must also compile */
+        for (char *cur = text; cur;) {
+            char *sep = strstr(cur, "\n---\n");
+            if (sep)
+                *sep = '\0';
+            if (strncmp(cur, "id:", 3) == 0 && strstr(cur, "\nresource:")) {
+                pp_buf r;
+                pp_buf_init(&r, 0);
+                if (!strstr(cur, "\ntitle:"))
+                    pp_buf_puts(&r, "title: t\n");
+                if (!strstr(cur, "\ndescription:"))
+                    pp_buf_puts(&r, "description: d\n");
+                if (!strstr(cur, "\nseverity:"))
+                    pp_buf_puts(&r, "severity: low\n");
+                pp_buf_puts(&r, cur);
+                char *diags = NULL;
+                pp_ruleset *rs = load_opts(pp_buf_cstr(&r), NULL, NULL, NULL, NULL, false, &diags);
+                if (!rs)
+                    fprintf(stderr, "docs/rules.md example %d does not compile:\n%s%s", blocks,
+                            pp_buf_cstr(&r), diags);
+                CHECK(rs != NULL);
+                rules_compiled += rs != NULL;
+                pp_ruleset_free(rs);
+                free(diags);
+                pp_buf_free(&r);
+            }
+            cur = sep ? sep + 5 : NULL;
+        }
+        free(text);
+    }
+    CHECK(blocks >= 15);
+    CHECK(rules_compiled >= 6);
+    if (pp_test_failures)
+        fprintf(stderr, "%d examples, %d rules compiled\n", blocks, rules_compiled);
+    pp_buf_free(&md);
+}
+
 PP_TEST_MAIN(TEST(yaml_positions), TEST(yaml_errors), TEST(lint_golden), TEST(lint_tests_required),
              TEST(operators), TEST(quantifiers), TEST(ports), TEST(nacls), TEST(iam), TEST(errors),
              TEST(unknowns), TEST(existence), TEST(joins), TEST(suppressions), TEST(overlays),
-             TEST(rule_tests), TEST(determinism))
+             TEST(rule_tests), TEST(determinism), TEST(docs_examples))
