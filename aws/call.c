@@ -26,10 +26,11 @@ typedef struct call {
     bool path_style;
     json_t *input; /* this page's input */
     json_t *result;
-    json_t *tokens; /* page tokens seen, to catch a service that repeats one */
-    int attempt;    /* attempts for the current page */
-    int retry_cost; /* quota taken by the current page's last retry */
-    bool active;    /* a transfer is queued or running */
+    json_t *tokens;  /* page tokens seen, to catch a service that repeats one */
+    int attempt;     /* attempts for the current page */
+    int retry_cost;  /* quota taken by the current page's last retry */
+    bool redirected; /* S3 sent us to the bucket's region once already */
+    bool active;     /* a transfer is queued or running */
     bool finished;
     unsigned int seed;
     pp_xfer x;
@@ -243,6 +244,42 @@ static void page_done(call *k, json_t *page)
     submit(k, 0);
 }
 
+/* S3 answers a request sent to the wrong region (301 PermanentRedirect, 400
+ * AuthorizationHeaderMalformed, ...) with the bucket's region in x-amz-bucket-region. Like the
+ * SDKs, follow it once: same page, that region's endpoint and signature, no retry quota spent. */
+static bool s3_redirect(call *k)
+{
+    pp_xfer *x = &k->x;
+    if (k->svc->proto != PP_PROTO_RESTXML || k->redirected || x->curl_code)
+        return false;
+    const char *to = pp_wire_header(x->resp_headers, x->n_resp_headers, "x-amz-bucket-region");
+    if (!to || !*to || strcmp(to, k->region) == 0 || strlen(to) > 40 ||
+        (x->status != 301 && x->status != 307 && x->status != 400 && x->status != 403))
+        return false;
+    /* The signing region may point into the region string we pass: keep ours alive. */
+    char *region = pp_xstrdup(to);
+    char *url = NULL;
+    const char *signing = NULL;
+    if (pp_aws_client_endpoint(k->client, k->svc, region, &url, &signing) != 0) {
+        free(region);
+        return false;
+    }
+    pp_log(PP_LOG_DEBUG, "aws", "%s %s: bucket lives in %s, not %s", k->svc->name, k->op->name,
+           region, k->region);
+    k->redirected = true;
+    free(k->region);
+    free(k->url);
+    k->region = region;
+    k->url = url;
+    k->signing_region = signing;
+    if (encode_page(k) != 0) {
+        call_fail(k, "InvalidRequest", "%s", pp_err_msg());
+        return true;
+    }
+    submit(k, 0);
+    return true;
+}
+
 /* One attempt finished: decode it, then retry, page on, or finish. */
 static void attempt_done(call *k)
 {
@@ -280,6 +317,10 @@ static void attempt_done(call *k)
         return;
     }
 
+    if (s3_redirect(k)) {
+        pp_aws_resp_clear(&page);
+        return;
+    }
     enum pp_retry_kind kind = pp_aws_retry_classify(x->curl_code, x->status, page.code);
     if (kind == PP_RETRY_THROTTLE)
         pp_engine_count(k->client->engine, 0, 0, 1, 0);

@@ -33,6 +33,7 @@ typedef struct canned {
     const char *ctype;
     int sleep_ms;
     size_t repeat_body; /* when > 0, the body is this many 'x' bytes */
+    const char *extra;  /* more header lines, each ending in \r\n */
 } canned;
 
 typedef struct seen {
@@ -266,8 +267,9 @@ static void *conn_main(void *arg)
                 close_after = true;
             } else {
                 snprintf(head, sizeof(head),
-                         "HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
-                         c.status, c.ctype ? c.ctype : "text/xml", strlen(b));
+                         "HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s\r\n",
+                         c.status, c.ctype ? c.ctype : "text/xml", strlen(b),
+                         c.extra ? c.extra : "");
             }
             send_all(fd, head, strlen(head));
             send_all(fd, b, strlen(b));
@@ -870,6 +872,40 @@ static void paging(void)
     rig_free(&r);
 }
 
+static void s3_region_redirect(void)
+{
+    rig r = rig_new(NULL, "3");
+    const char *moved = "<Error><Code>PermanentRedirect</Code><Message>The bucket you are "
+                        "attempting to access must be addressed using the specified endpoint."
+                        "</Message></Error>";
+    canned script[] = {{.status = 301,
+                        .body = moved,
+                        .extra = "x-amz-bucket-region: "
+                                 "ap-southeast-2\r\n"},
+                       OK200("<BucketLoggingStatus/>")};
+    srv_script(script, 2, script[0]);
+    json_t *in = json_pack("{s:s}", "Bucket", "far-away");
+    pp_aws_req req = {.service = "s3", .operation = "GetBucketLogging", .input = in};
+    pp_aws_resp resp = {0};
+    CHECK_INT(pp_aws_call(r.c, &req, &resp), 0);
+    CHECK_INT(srv.n_reqs, 2);
+    CHECK(strstr(hdr(&srv.reqs[0], "Authorization"), "/eu-west-1/s3/") != NULL);
+    CHECK(strstr(hdr(&srv.reqs[1], "Authorization"), "/ap-southeast-2/s3/") != NULL);
+    CHECK_INT(quota_left(r.c), 500); /* not a retry */
+    all_signed();
+    pp_aws_resp_clear(&resp);
+    /* Followed once only: a second redirect is the error it says. */
+    canned again[] = {
+        script[0], {.status = 301, .body = moved, .extra = "x-amz-bucket-region: eu-west-1\r\n"}};
+    srv_script(again, 2, again[1]);
+    CHECK_INT(pp_aws_call(r.c, &req, &resp), PP_EAWS);
+    CHECK_STR(resp.code, "PermanentRedirect");
+    CHECK_INT(srv.n_reqs, 2);
+    pp_aws_resp_clear(&resp);
+    json_decref(in);
+    rig_free(&r);
+}
+
 static void bounds(void)
 {
     /* At most max_in_flight requests per (client, service, region) reach the server at once. */
@@ -958,19 +994,11 @@ int main(int argc, char **argv)
     pp_engine_sign_clock = stepping_clock;
     srv_start();
     static const pp_test_case cases[] = {
-        TEST(request_shape),
-        TEST(throttle_then_success),
-        TEST(dropped_connection),
-        TEST(not_retryable),
-        TEST(attempts_exhausted),
-        TEST(quota_exhausted),
-        TEST(timeouts),
-        TEST(response_size_limit),
-        TEST(writes),
-        TEST(paging),
-        TEST(bounds),
-        TEST(connection_reuse),
-        TEST(local_errors),
+        TEST(request_shape),    TEST(throttle_then_success), TEST(dropped_connection),
+        TEST(not_retryable),    TEST(attempts_exhausted),    TEST(quota_exhausted),
+        TEST(timeouts),         TEST(response_size_limit),   TEST(writes),
+        TEST(paging),           TEST(s3_region_redirect),    TEST(bounds),
+        TEST(connection_reuse), TEST(local_errors),
     };
     int rc = pp_test_run(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
     srv_stop();
