@@ -217,11 +217,14 @@ typedef struct pp_aws_req {
     const char *region;
     json_t *input; /* borrowed */
     bool paginate; /* follow the op's paging and concatenate its result_keys */
-    const char *client_token_key; /* writes: input key that makes a retry idempotent */
+    const char *client_token_key; /* writes: input key that makes a retry idempotent; a
+                                     random UUID is filled in when the input has none */
 } pp_aws_req;
 
 /* Blocks until done. Returns 0 when resp->ok, else PP_EAWS with resp describing the failure;
- * resp is filled in both cases and must be cleared by the caller. */
+ * resp is overwritten (not freed) and filled in both cases and must be cleared by the caller.
+ * Local problems (unknown operation, a missing URI parameter, no credentials) fail with code
+ * "InvalidRequest" / "CredentialsError" without sending anything. */
 int pp_aws_call(pp_aws_client *c, const pp_aws_req *req, pp_aws_resp *resp);
 /* n requests at once (bounded by the engine), waiting for all of them. Returns the number that
  * failed. */
@@ -229,7 +232,9 @@ size_t pp_aws_call_many(pp_aws_client *c, const pp_aws_req *reqs, size_t n, pp_a
 
 /* ---- pieces exposed for unit tests ---------------------------------------------------------- */
 
-/* Flattens a structured query input into ordered k=v pairs, form-encoded into out. */
+/* Flattens a structured query input into ordered k=v pairs, form-encoded into out. A map
+ * parameter (SNS Attributes) is written {"Attributes": {"$map": {"k": "v"}}} and becomes
+ * Attributes.entry.N.key / .value; any other object is a structure (Name.Key). */
 int pp_aws_query_encode(const pp_service *svc, const char *operation, json_t *input, pp_buf *out);
 /* Decodes an HTTP response body for op into resp (data or error). */
 int pp_aws_decode(const pp_service *svc, const pp_op *op, long http_status,
@@ -239,7 +244,9 @@ int pp_aws_decode(const pp_service *svc, const pp_op *op, long http_status,
 enum pp_retry_kind { PP_RETRY_NO = 0, PP_RETRY_TRANSIENT, PP_RETRY_THROTTLE, PP_RETRY_TIMEOUT };
 /* curl_code is a CURLcode (0 when a response arrived). */
 enum pp_retry_kind pp_aws_retry_classify(int curl_code, long http_status, const char *code);
-/* Full-jitter delay in milliseconds before retry `attempt` (1-based); r in [0,1). */
+/* Full-jitter delay in milliseconds before retry `attempt` (1-based); r in [0,1). The base is
+ * 1 s; the environment variable PARAPET_RETRY_BASE_MS replaces it and exists for tests only
+ * (so that proving three attempts does not take seconds); the 20 s cap stays. */
 long pp_aws_backoff_ms(int attempt, double r);
 
 typedef struct pp_retry_quota {
