@@ -624,6 +624,32 @@ static void html_evidence_budget(void)
     pp_results_free(r);
 }
 
+static void html_trend_flat(void)
+{
+    /* history entries may carry framework counts beside snapshot and time */
+    pp_results *r = pp_results_new();
+    pp_rule_meta *m = pp_results_add_rule(r, rule("T-1", PP_SEV_LOW, "cis-aws-3.0", "1.1"));
+    finding(r, m, "sg-1", PP_STATUS_FAIL);
+    json_t *hist = json_pack("[{sisssi}{sisssi}]", "snapshot", 1, "time", "2024-01-01T00:00:00Z",
+                             "cis-aws-3.0", 3, "snapshot", 2, "time", "2024-01-02T00:00:00Z",
+                             "cis-aws-3.0", 1);
+    pp_report_input in = {.results = r, .history = hist};
+    CHECK_INT(pp_report_write("html", &in, tmp_path("trend.html")), 0);
+    char *text = slurp(tmp_path("trend.html"), NULL);
+    CHECK(text && strstr(text, "<polyline") != NULL);
+    CHECK(text && strstr(text, "cis-aws-3.0: 3 failed (snapshot 1, 2024-01-01T00:00:00Z)") != NULL);
+    CHECK(text && strstr(text, "cis-aws-3.0: 1 failed (snapshot 2") != NULL);
+    free(text);
+    /* and no trend section without a history */
+    in.history = NULL;
+    CHECK_INT(pp_report_write("html", &in, tmp_path("notrend.html")), 0);
+    text = slurp(tmp_path("notrend.html"), NULL);
+    CHECK(text && strstr(text, "<polyline") == NULL);
+    free(text);
+    json_decref(hist);
+    pp_results_free(r);
+}
+
 /* ---- SARIF, JUnit, OCSF -------------------------------------------------------------------- */
 
 static void sarif_plan(void)
@@ -821,6 +847,20 @@ static void write_all_and_errors(void)
         CHECK(st.st_size > 0);
         free(p);
     }
+    /* the hostile tags carried invalid UTF-8: every JSON file still loads (jansson checks) */
+    const char *jsons[] = {"report.json", "report.ocsf.json", "report.sarif"};
+    for (size_t i = 0; i < 3; i++) {
+        char *p = pp_xasprintf("%s/%s", dir, jsons[i]);
+        json_t *doc = load_json(p);
+        CHECK(doc != NULL);
+        json_decref(doc);
+        free(p);
+    }
+    char *jp = pp_xasprintf("%s/report.json", dir);
+    char *jtext = slurp(jp, NULL);
+    CHECK(jtext && strstr(jtext, "sg-<i>hostile</i>\\\"'") != NULL);
+    free(jtext);
+    free(jp);
     size_t n = 0;
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -895,5 +935,6 @@ static void cleanup(void)
 
 PP_TEST_MAIN(TEST(writer_table), TEST(natural_order), TEST(clean_strings), TEST(rollup),
              TEST(changes), TEST(json_contract), TEST(csv_injection), TEST(html_hostile),
-             TEST(html_evidence_budget), TEST(sarif_plan), TEST(junit_counts), TEST(ocsf_mapping),
-             TEST(write_all_and_errors), TEST(empty_results), TEST(deterministic), TEST(cleanup))
+             TEST(html_evidence_budget), TEST(html_trend_flat), TEST(sarif_plan),
+             TEST(junit_counts), TEST(ocsf_mapping), TEST(write_all_and_errors),
+             TEST(empty_results), TEST(deterministic), TEST(cleanup))
