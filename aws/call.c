@@ -361,6 +361,7 @@ static void begin(call *k, pp_aws_client *c, const pp_aws_req *req, pp_aws_resp 
     memset(k, 0, sizeof(*k));
     memset(resp, 0, sizeof(*resp));
     k->x.waiter = w;
+    k->x.owner = k;
     k->client = c;
     k->req = req;
     k->resp = resp;
@@ -430,19 +431,16 @@ size_t pp_aws_call_many(pp_aws_client *c, const pp_aws_req *reqs, size_t n, pp_a
     for (size_t i = 0; i < n; i++) {
         begin(&calls[i], c, &reqs[i], &resps[i], &w, seed + (unsigned int)i * 7919u);
     }
-    for (;;) {
-        bool any = false;
-        for (size_t i = 0; i < n; i++) {
-            call *k = &calls[i];
-            if (k->active && pp_engine_take(c->engine, &k->x)) {
-                k->active = false;
-                attempt_done(k);
-            }
-            any |= k->active;
+    /* Only finished transfers come back, so n calls cost O(n) here, not O(n^2). */
+    for (pp_xfer *done; (done = pp_engine_wait(c->engine, &w));) {
+        while (done) {
+            pp_xfer *x = done;
+            done = x->next;
+            x->next = NULL;
+            call *k = x->owner;
+            k->active = false;
+            attempt_done(k);
         }
-        if (!any)
-            break;
-        pp_engine_wait(c->engine, &w);
     }
     size_t failed = 0;
     for (size_t i = 0; i < n; i++) {

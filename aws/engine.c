@@ -95,7 +95,7 @@ void pp_waiter_init(pp_waiter *w)
 {
     pthread_cond_init(&w->cond, NULL);
     w->pending = 0;
-    w->ready = 0;
+    w->done = NULL;
 }
 
 void pp_waiter_destroy(pp_waiter *w)
@@ -161,24 +161,17 @@ void pp_engine_submit(pp_aws_engine *e, pp_xfer *x)
     curl_multi_wakeup(e->multi);
 }
 
-void pp_engine_wait(pp_aws_engine *e, pp_waiter *w)
+pp_xfer *pp_engine_wait(pp_aws_engine *e, pp_waiter *w)
 {
     pthread_mutex_lock(&e->lock);
-    while (w->ready == 0 && w->pending > 0)
+    while (!w->done && w->pending > 0)
         pthread_cond_wait(&w->cond, &e->lock);
-    pthread_mutex_unlock(&e->lock);
-}
-
-bool pp_engine_take(pp_aws_engine *e, pp_xfer *x)
-{
-    pthread_mutex_lock(&e->lock);
-    bool done = x->done;
-    if (done) {
+    pp_xfer *list = w->done;
+    w->done = NULL;
+    for (pp_xfer *x = list; x; x = x->next)
         x->done = false;
-        x->waiter->ready--;
-    }
     pthread_mutex_unlock(&e->lock);
-    return done;
+    return list;
 }
 
 void pp_engine_count(pp_aws_engine *e, long requests, long retries, long throttles, long errors)
@@ -519,9 +512,10 @@ static void finish(pp_aws_engine *e, pp_xfer *x, int curl_code, bool local)
     e->n_running--;
     x->priv = NULL;
     x->done = true;
+    x->next = x->waiter->done; /* off the queue since it started: ->next is free */
+    x->waiter->done = x;
     x->waiter->pending--;
-    x->waiter->ready++;
-    pthread_cond_broadcast(&x->waiter->cond);
+    pthread_cond_signal(&x->waiter->cond); /* one thread waits on a waiter */
     pthread_mutex_unlock(&e->lock);
     free(r);
 }

@@ -161,15 +161,17 @@ char *pp_wire_upper_first(const char *s);
 /* ---- the engine (engine.c) -----------------------------------------------------------------
  * One transfer = one attempt. Callers fill the request part, submit, and wait on their waiter
  * until `done`; the loop thread signs it (fresh X-Amz-Date) when it starts it. */
+typedef struct pp_xfer pp_xfer;
+
 typedef struct pp_waiter {
     pthread_cond_t cond;
-    int pending; /* transfers submitted and not yet done */
-    int ready;   /* transfers done and not yet taken */
+    int pending;   /* transfers submitted and not yet done */
+    pp_xfer *done; /* done and not yet collected, through ->next */
 } pp_waiter;
 
 enum pp_ec2_category { PP_EC2_NONE = -1, PP_EC2_READ = 0, PP_EC2_READ_UNFILTERED, PP_EC2_WRITE };
 
-typedef struct pp_xfer {
+struct pp_xfer {
     /* request, owned by the submitter until done */
     pp_wire_req req;
     pp_creds creds;
@@ -193,9 +195,10 @@ typedef struct pp_xfer {
     bool too_large;
     bool local_error; /* never sent: no credentials, signing failed; curl_error says why */
     /* engine-private */
+    void *owner; /* the submitter's context (call.c: its call) */
     void *priv;
     struct pp_xfer *next;
-} pp_xfer;
+};
 
 /* EC2's request-rate bucket for one (client, region, category): capacity and refill per second
  * from aws-protocols.md section 4. */
@@ -218,11 +221,9 @@ void pp_waiter_init(pp_waiter *w);
 void pp_waiter_destroy(pp_waiter *w);
 /* Queues x for sending; it becomes done (x->done) under the engine lock. */
 void pp_engine_submit(pp_aws_engine *e, pp_xfer *x);
-/* Blocks until at least one of the waiter's transfers is done and not yet taken; returns at once
- * when none is pending. */
-void pp_engine_wait(pp_aws_engine *e, pp_waiter *w);
-/* true (once) when x is done: its result may then be read without the lock. */
-bool pp_engine_take(pp_aws_engine *e, pp_xfer *x);
+/* Blocks until some of the waiter's transfers are done and returns them (a list through ->next,
+ * each result then readable without the lock); NULL at once when none is pending. */
+pp_xfer *pp_engine_wait(pp_aws_engine *e, pp_waiter *w);
 void pp_engine_lock(pp_aws_engine *e);
 void pp_engine_unlock(pp_aws_engine *e);
 int64_t pp_engine_now_ms(void);
