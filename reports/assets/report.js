@@ -191,6 +191,10 @@
 
   var resRows = [];
   var resPage = 0;
+  /* the resource table lists the worst first: FAIL, ERROR, UNKNOWN, MANUAL, PASS, not applicable */
+  var RANK = [1, 5, 4, 3, 2, 0];
+  var resOrder = D.res.map(function (r, i) { return i; });
+  resOrder.sort(function (a, b) { return (RANK[D.res[b][7]] - RANK[D.res[a][7]]) || (a - b); });
 
   function tagsCell(r) {
     var td = h('td', 'tags');
@@ -264,7 +268,7 @@
       fws[j].hidden = !any;
     }
     resRows = [];
-    for (var k = 0; k < D.res.length; k++) if (resVisible(k)) resRows.push(k);
+    for (var k = 0; k < resOrder.length; k++) if (resVisible(resOrder[k])) resRows.push(resOrder[k]);
     resPage = 0;
     renderResources();
     var count = document.getElementById('filter-count');

@@ -269,6 +269,12 @@ class BrowserReport(unittest.TestCase):
         page = self.open(self.hostile)
         first = page.eval("document.getElementById('res-page').textContent")
         self.assertTrue(first.startswith("Resources 1-50 of "), first)
+        # worst first: the failing resources lead the table
+        statuses = page.eval("Array.prototype.map.call(document.querySelectorAll('#res-body td.st .badge:first-child'), function (b) { return b.textContent; })")
+        self.assertEqual(statuses[0], "FAIL")
+        order = {"FAIL": 5, "ERROR": 4, "UNKNOWN": 3, "MANUAL": 2, "PASS": 1, "NOT_APPLICABLE": 0}
+        ranks = [order[x] for x in statuses]
+        self.assertEqual(ranks, sorted(ranks, reverse=True))
         page.eval("document.getElementById('res-next').click()")
         second = page.eval("document.getElementById('res-page').textContent")
         self.assertTrue(second.startswith("Resources 51-100 of "), second)
