@@ -594,6 +594,8 @@ int pp_aws_engine_new(pp_aws_engine **out, const pp_aws_engine_options *opts)
         return pp_err_set(PP_ENOMEM, "libcurl: cannot create a multi handle");
     }
     curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)e->opts.max_total);
+    /* Keep idle connections for reuse even though easy handles come and go per attempt. */
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)e->opts.max_total);
     if (pthread_create(&e->thread, NULL, loop, e) != 0) {
         pp_aws_engine_free(e);
         return pp_err_set(PP_EINTERNAL, "cannot start the HTTP engine thread");

@@ -469,6 +469,10 @@ class NoAuthGuardDutyTest(harness.TestCase):
         rc, ours, err = awscall(env, "guardduty", "GetDetector", {"DetectorId": det})
         self.assertEqual(rc, 0, err)
         theirs = normalise(gd.get_detector(DetectorId=det))
+        # GuardDuty models these two as ISO strings; parapet normalises them like all timestamps.
+        for k in ("CreatedAt", "UpdatedAt"):
+            theirs[k] = normalise(datetime.datetime.fromisoformat(theirs[k].replace("Z", "+00:00")))
+        self.assertRegex(ours["CreatedAt"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertEqual(differences(ours, theirs), [])
         self.assertEqual(ours["Status"], "ENABLED")
         self.assertEqual(ours["Tags"], {"env": "prod", "lowerKey": "kept"})
