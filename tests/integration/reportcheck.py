@@ -282,3 +282,13 @@ def check_dir(out, plan=False, hostile=False):
             found[name] = fn(path)
     assert found, f"no report in {out}"
     return found
+
+
+if __name__ == "__main__":
+    # python3 tests/integration/reportcheck.py DIR [--plan] [--hostile]: check a report folder
+    import sys
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if len(args) != 1:
+        sys.exit("usage: reportcheck.py DIR [--plan] [--hostile]")
+    done = check_dir(args[0], plan="--plan" in sys.argv, hostile="--hostile" in sys.argv)
+    print("ok: " + ", ".join(sorted(done)))
