@@ -154,11 +154,17 @@ class Page:
 
     def __init__(self, browser):
         self.b = browser
-        target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.s = browser.call("Target.attachToTarget",
-                              {"targetId": target, "flatten": True})["sessionId"]
+                              {"targetId": self.target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Network", "Log"):
             browser.call(f"{domain}.enable", session=self.s)
+
+    def close(self):
+        try:
+            self.b.call("Target.closeTarget", {"targetId": self.target}, timeout=10)
+        except Exception:
+            pass
 
     def call(self, method, params=None, timeout=60):
         return self.b.call(method, params, session=self.s, timeout=timeout)

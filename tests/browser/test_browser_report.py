@@ -50,6 +50,7 @@ class BrowserReport(unittest.TestCase):
 
     def open(self, out):
         page = Page(self.browser)
+        self.addCleanup(page.close)
         page.goto(url(out))
         page.wait_for("document.body && document.body.getAttribute('data-ready') === '1'")
         return page
