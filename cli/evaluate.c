@@ -25,8 +25,10 @@ int pp_cmd_evaluate(int argc, char **argv)
     pp_store *st = NULL;
     pp_inventory *inv = NULL;
     pp_snapshot_info info = {0};
+    pp_cli_outcome oc = {0};
     enum pp_severity fail_on;
     int64_t id = 0;
+    bool locked = false;
     int exit_code = pp_cli_parse(argc, argv, opts, NULL);
     if (exit_code)
         goto _exit;
@@ -41,7 +43,14 @@ int pp_cmd_evaluate(int argc, char **argv)
         goto _exit;
     if ((exit_code = pp_cli_open_store("evaluate", eo.db, false, &st)))
         goto _exit;
-    int rc = pp_store_resolve_snapshot(st, snapshot ? snapshot : "latest", &id);
+    /* Evaluating writes an evaluation: one run at a time, as for scan and import. */
+    int rc = pp_store_lock(st, "run", 6 * 3600);
+    if (rc) {
+        exit_code = pp_cli_fail(rc, "evaluate");
+        goto _exit;
+    }
+    locked = true;
+    rc = pp_store_resolve_snapshot(st, snapshot ? snapshot : "latest", &id);
     if (!rc)
         rc = pp_store_load_inventory(st, id, NULL, &inv);
     if (!rc)
@@ -50,7 +59,6 @@ int pp_cmd_evaluate(int argc, char **argv)
         exit_code = pp_cli_fail(rc == PP_ENOTFOUND ? PP_EINVAL : rc, "evaluate");
         goto _exit;
     }
-    pp_cli_outcome oc;
     if ((exit_code = pp_cli_evaluate("evaluate", st, id, inv, &info, rs, &eo, &oc)))
         goto _exit;
     if (!quiet)
@@ -60,6 +68,9 @@ int pp_cmd_evaluate(int argc, char **argv)
     exit_code = oc.exit_code;
 
 _exit:
+    if (locked)
+        pp_store_unlock(st, "run");
+    pp_cli_outcome_clear(&oc);
     pp_snapshot_info_clear(&info);
     pp_inventory_free(inv);
     pp_store_close(st);

@@ -1,5 +1,7 @@
 /* `parapet history`: every snapshot in the database with its counts, whether it completed, and
- * the failures of its latest evaluation per framework (the trend a scheduled job watches). */
+ * the failures of its latest evaluation per framework; `--trend` turns the evaluated snapshots
+ * into one column per framework, with the change from the row above (what a scheduled job
+ * watches). */
 #include "pipeline.h"
 
 #include <stdlib.h>
@@ -146,14 +148,127 @@ static void print_json(const pp_store_history *h, size_t n)
     }
 }
 
+/* ---- --trend ----------------------------------------------------------------------------------
+ * Rows are the evaluated complete snapshots (the same ones the HTML report's chart draws), the
+ * newest `last` of them; a framework without a FAIL in a row counts 0 there. */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static json_t *trend_rows(const pp_store_history *h, size_t n, long last)
+{
+    size_t evaluated = 0;
+    for (size_t i = 0; i < n; i++)
+        evaluated += h[i].info.complete && h[i].evaluated;
+    size_t skip = last > 0 && evaluated > (size_t)last ? evaluated - (size_t)last : 0;
+    json_t *rows = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (!h[i].info.complete || !h[i].evaluated)
+            continue;
+        if (skip) {
+            skip--;
+            continue;
+        }
+        char ts[32];
+        pp_time_format(h[i].info.started_at, ts);
+        json_t *fws = h[i].fail_by_framework ? json_deep_copy(h[i].fail_by_framework) : NULL;
+        json_array_append_new(rows, json_pack("{s:I, s:s, s:I, s:o}", "snapshot",
+                                              (json_int_t)h[i].info.id, "time", ts, "fail",
+                                              (json_int_t)h[i].fail, "frameworks",
+                                              fws ? fws : json_object()));
+    }
+    pp_cli_trend_fill(rows, NULL);
+    return rows;
+}
+
+/* "12", or "12 (+3)" / "12 (-2)" against the row above. */
+static char *trend_cell(json_int_t v, json_int_t before, bool first)
+{
+    if (first || v == before)
+        return pp_xasprintf("%lld", (long long)v);
+    return pp_xasprintf("%lld (%+lld)", (long long)v, (long long)(v - before));
+}
+
+static void print_trend(json_t *rows, bool json)
+{
+    size_t n = json_array_size(rows);
+    if (json) {
+        for (size_t i = 0; i < n; i++) {
+            char *line = json_dumps(json_array_get(rows, i), JSON_COMPACT | JSON_SORT_KEYS);
+            if (line)
+                printf("%s\n", line);
+            free(line);
+        }
+        return;
+    }
+    if (n == 0) {
+        printf("no evaluated snapshots yet\n");
+        return;
+    }
+    /* columns: snapshot, started, fail, then the frameworks in name order */
+    json_t *fw_obj = json_object_get(json_array_get(rows, 0), "frameworks");
+    size_t nfw = json_object_size(fw_obj), ncol = 3 + nfw;
+    const char **names = pp_xcalloc(nfw ? nfw : 1, sizeof(*names));
+    size_t k = 0;
+    const char *fw;
+    json_t *v;
+    json_object_foreach(fw_obj, fw, v)
+    {
+        names[k++] = fw;
+    }
+    qsort(names, nfw, sizeof(*names), cmp_str);
+    char **cells = pp_xcalloc((n + 1) * ncol, sizeof(*cells));
+    size_t *width = pp_xcalloc(ncol, sizeof(*width));
+    cells[0] = pp_xstrdup("SNAPSHOT");
+    cells[1] = pp_xstrdup("STARTED");
+    cells[2] = pp_xstrdup("FAIL");
+    for (k = 0; k < nfw; k++)
+        cells[3 + k] = pp_xstrdup(names[k]);
+    for (size_t i = 0; i < n; i++) {
+        json_t *row = json_array_get(rows, i), *prev = i ? json_array_get(rows, i - 1) : NULL;
+        char **c = &cells[(i + 1) * ncol];
+        json_t *fws = json_object_get(row, "frameworks");
+        json_t *pfws = json_object_get(prev, "frameworks");
+        c[0] = pp_xasprintf("%lld", json_integer_value(json_object_get(row, "snapshot")));
+        c[1] = pp_xstrdup(json_string_value(json_object_get(row, "time")));
+        c[2] = trend_cell(json_integer_value(json_object_get(row, "fail")),
+                          json_integer_value(json_object_get(prev, "fail")), !prev);
+        for (k = 0; k < nfw; k++)
+            c[3 + k] = trend_cell(json_integer_value(json_object_get(fws, names[k])),
+                                  json_integer_value(json_object_get(pfws, names[k])), !prev);
+    }
+    for (size_t i = 0; i < (n + 1) * ncol; i++)
+        if (strlen(cells[i]) > width[i % ncol])
+            width[i % ncol] = strlen(cells[i]);
+    for (size_t i = 0; i <= n; i++)
+        for (size_t c = 0; c < ncol; c++) {
+            if (c == ncol - 1)
+                printf("%s\n", cells[i * ncol + c]);
+            else
+                printf("%-*s  ", (int)width[c], cells[i * ncol + c]);
+        }
+    for (size_t i = 0; i < (n + 1) * ncol; i++)
+        free(cells[i]);
+    free(cells);
+    free(width);
+    free(names);
+}
+
 int pp_cmd_history(int argc, char **argv)
 {
     const char *db = NULL, *format = NULL;
+    bool trend = false;
+    long last = 0;
     pp_cli_opt opts[] = {
         {"db", PP_OPT_VALUE, &db},
         {"format", PP_OPT_VALUE, &format},
+        {"trend", PP_OPT_FLAG, &trend},
+        {"last", PP_OPT_INT, &last, 1, 1000000},
         {NULL},
     };
+    json_t *rows = NULL;
     pp_store *st = NULL;
     pp_store_history *h = NULL;
     size_t n = 0;
@@ -166,6 +281,10 @@ int pp_cmd_history(int argc, char **argv)
         exit_code = pp_cli_usage_error("history: --format: '%s' is not text or json", format);
         goto _exit;
     }
+    if (last && !trend) {
+        exit_code = pp_cli_usage_error("history: --last needs --trend");
+        goto _exit;
+    }
     if ((exit_code = pp_cli_open_store("history", db, false, &st)))
         goto _exit;
     int rc = pp_store_history_list(st, &h, &n);
@@ -173,7 +292,10 @@ int pp_cmd_history(int argc, char **argv)
         exit_code = pp_cli_fail(rc, "history");
         goto _exit;
     }
-    if (json)
+    if (trend) {
+        rows = trend_rows(h, n, last);
+        print_trend(rows, json);
+    } else if (json)
         print_json(h, n);
     else if (n == 0)
         printf("no snapshots in %s yet\n", pp_store_path(st));
@@ -181,6 +303,7 @@ int pp_cmd_history(int argc, char **argv)
         print_table(h, n);
     exit_code = fflush(stdout) == 0 ? PP_EXIT_OK : PP_EXIT_USAGE;
 _exit:
+    json_decref(rows);
     pp_store_history_free(h, n);
     pp_store_close(st);
     return exit_code;

@@ -28,12 +28,17 @@ static const pp_cmd commands[] = {
     {"scan", "scan accounts and regions, evaluate the policy packs, write reports",
      "parapet scan [--profile P] [--region R,R | --all-regions] [--services LIST]\n"
      "             [--role-arn ARN ... | --accounts FILE] [--external-id ID]\n"
-     "             [--endpoint-url URL] [--db FILE] [--policies DIR ...] [--env NAME]\n"
-     "             [--suppressions FILE] [--out DIR] [--format LIST] [--fail-on SEVERITY]\n"
-     "             [--concurrency N] [--quiet] [--no-progress] [--log-format text|json]\n"
+     "             [--endpoint-url URL] [--allow-insecure-endpoint] [--db FILE]\n"
+     "             [--policies DIR ...] [--env NAME] [--suppressions FILE] [--out DIR]\n"
+     "             [--format LIST] [--fail-on SEVERITY] [--concurrency N] [--keep N]\n"
+     "             [--notify URL ...] [--notify-on fail|new|always] [--quiet] [--no-progress]\n"
+     "             [--log-level LEVEL] [--log-format text|json]\n"
      "\n"
      "Collects the security-relevant state of each account and region into a new snapshot in\n"
-     "the database, evaluates the policy packs on it, writes the reports and prints a summary.\n"
+     "the database, evaluates the policy packs on it, writes the reports, prunes old snapshots\n"
+     "and prints a summary: controls failed by severity, new and resolved failures since the\n"
+     "previous snapshot, coverage errors, where the reports are, the exit code. One run at a\n"
+     "time per database (scan, evaluate, inventory import).\n"
      "\n"
      "  --region R,R          regions to scan (default: AWS_REGION / profile region)\n"
      "  --all-regions         every region enabled in the account (DescribeRegions)\n"
@@ -43,6 +48,8 @@ static const pp_cmd commands[] = {
      "  --accounts FILE       YAML list of {id, role_arn, external_id, regions, name}\n"
      "  --external-id ID      external id for --role-arn\n"
      "  --endpoint-url URL    send every call to URL (moto server, LocalStack)\n"
+     "  --allow-insecure-endpoint\n"
+     "                        allow plain http to a non-loopback --endpoint-url or --notify\n"
      "  --db FILE             database (default ./parapet.db)\n"
      "  --policies DIR        policy pack folder (repeatable; default: the shipped packs)\n"
      "  --env NAME            environment overlay (policies/<pack>/environments/NAME.yaml)\n"
@@ -51,6 +58,18 @@ static const pp_cmd commands[] = {
      "  --format LIST         html,json,ocsf,csv,sarif,junit (default html,json)\n"
      "  --fail-on SEVERITY    lowest severity that fails the run (default low)\n"
      "  --concurrency N       collector tasks at once (default 16)\n"
+     "  --keep N              keep the newest N complete snapshots, prune older ones after the\n"
+     "                        run (default 90; 0 keeps everything)\n"
+     "  --notify URL          POST a JSON summary (Slack-compatible \"text\") to this webhook\n"
+     "                        (repeatable; default: PARAPET_NOTIFY_URL, space-separated)\n"
+     "  --notify-on WHEN      fail (default): the run exits 1 or 3; new: a new FAIL at or\n"
+     "                        above --fail-on since the previous snapshot; always. A run that\n"
+     "                        could not complete is always reported; exit 4 never is\n"
+     "  --quiet               print nothing on stdout (errors and warnings still go to stderr)\n"
+     "  --no-progress         no progress table on a terminal\n"
+     "\n"
+     "Webhooks must be https (plain http only to loopback), get 10 s, and a failed delivery\n"
+     "is one warning line that never changes the exit code.\n"
      "\n"
      "Exit 0: nothing failed; 1: a FAIL at or above --fail-on; 2: bad input; 3: something could\n"
      "not be assessed (ERROR or a coverage error); 4: another run holds the database.\n",
@@ -58,9 +77,23 @@ static const pp_cmd commands[] = {
     {"evaluate", "evaluate a stored snapshot again, without calling AWS",
      "parapet evaluate [--db FILE] [--snapshot ID|latest] [--policies DIR ...] [--env NAME]\n"
      "                 [--suppressions FILE] [--out DIR] [--format LIST] [--fail-on SEVERITY]\n"
+     "                 [--quiet]\n"
      "\n"
      "Re-evaluates a snapshot (default: the latest complete one) with the current policy packs,\n"
-     "stores the findings and writes the reports. Exit codes as for scan.\n",
+     "stores the findings and writes the reports. It writes to the database, so it takes the\n"
+     "run lock like scan: while another run holds it, evaluate exits 4 at once.\n"
+     "\n"
+     "  --db FILE             database (default ./parapet.db; never created)\n"
+     "  --snapshot ID         snapshot id or \"latest\" (default)\n"
+     "  --policies DIR        policy pack folder (repeatable; default: the shipped packs)\n"
+     "  --env NAME            environment overlay\n"
+     "  --suppressions FILE   suppressions (default: suppressions.yaml beside the database)\n"
+     "  --out DIR             report folder (default ./parapet-out)\n"
+     "  --format LIST         html,json,ocsf,csv,sarif,junit (default html,json)\n"
+     "  --fail-on SEVERITY    lowest severity that fails the run (default low)\n"
+     "  --quiet               print nothing on stdout\n"
+     "\n"
+     "Exit codes as for scan.\n",
      pp_cmd_evaluate},
     {"check", "check a Terraform plan against the policy packs (pre-merge gate)",
      "parapet check PLAN.json [--policies DIR ...] [--env NAME] [--format text|json|sarif|junit]\n"
@@ -92,10 +125,21 @@ static const pp_cmd commands[] = {
      pp_cmd_check},
     {"report", "write the reports of a stored evaluation",
      "parapet report [--db FILE] [--snapshot ID|latest] [--compare ID|previous] [--out DIR]\n"
-     "               [--format LIST] [--fail-on SEVERITY]\n"
+     "               [--format LIST] [--fail-on SEVERITY] [--quiet]\n"
      "\n"
      "Writes the reports of the latest evaluation of a snapshot from the database alone;\n"
-     "--compare names the snapshot whose findings the changes section compares with.\n",
+     "--compare names the snapshot whose findings the changes section compares with (default:\n"
+     "the previous complete snapshot). It only reads the database: no lock, never waits.\n"
+     "\n"
+     "  --db FILE             database (default ./parapet.db; never created)\n"
+     "  --snapshot ID         snapshot id or \"latest\" (default)\n"
+     "  --compare ID          snapshot id, \"latest\" or \"previous\" (default)\n"
+     "  --out DIR             report folder (default ./parapet-out)\n"
+     "  --format LIST         html,json,ocsf,csv,sarif,junit (default html,json)\n"
+     "  --fail-on SEVERITY    lowest severity that makes the exit code 1 (default low)\n"
+     "  --quiet               print nothing on stdout\n"
+     "\n"
+     "Exit codes as for scan.\n",
      pp_cmd_report},
     {"iam-policy", "print the least-privilege IAM policy a scan needs",
      "parapet iam-policy scan\n"
@@ -123,11 +167,17 @@ static const pp_cmd commands[] = {
      pp_cmd_inventory},
     {"history", "list the snapshots in the database with their counts and failures",
      "parapet history [--db FILE] [--format text|json]\n"
+     "parapet history --trend [--last N] [--db FILE] [--format text|json]\n"
      "\n"
      "Lists every snapshot, oldest first: id, source, start time, duration, accounts, regions,\n"
      "resources, API calls, call errors, whether it completed (a scan killed half-way stays\n"
      "incomplete and is never used as \"latest\"), and the unsuppressed FAIL findings of its\n"
-     "latest evaluation per framework. --format json prints one object a line.\n",
+     "latest evaluation per framework. --format json prints one object a line.\n"
+     "\n"
+     "--trend shows the evaluated complete snapshots only, one column per framework with its\n"
+     "unsuppressed FAIL findings and the change from the row above (\"7 (+2)\"); --last N keeps\n"
+     "the newest N rows. With --format json each row is {\"snapshot\", \"time\", \"fail\",\n"
+     "\"frameworks\"}. Reading never waits for a running scan.\n",
      pp_cmd_history},
     {"rules", "check policy packs, run their test cases, list their rules",
      "parapet rules lint [--env NAME] [--suppressions FILE] [DIR ...]\n"
@@ -163,7 +213,9 @@ static void print_usage(FILE *f)
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n`parapet help COMMAND` describes a command; `parapet --version` prints the "
-               "version.\n");
+               "version.\nEvery command takes --log-level error|warn|info|debug|trace, "
+               "--log-format text|json\nand --debug (logs go to stderr; PARAPET_LOG sets the "
+               "level too). `man parapet` has it all.\n");
 }
 
 static int cmd_help(int argc, char **argv)

@@ -110,9 +110,20 @@ static pp_results *previous_results(pp_store *st, int64_t snapshot, int64_t comp
     return r;
 }
 
-static void outcome_fill(pp_cli_outcome *oc, const pp_results *r, const pp_results *prev,
-                         const pp_inventory *inv)
+static json_t *new_failure_json(const pp_finding *f)
 {
+    return json_pack("{s:s, s:s, s:s, s:s, s:O?, s:{s:s, s:s, s:s?, s:s?, s:s?}}", "id", f->id,
+                     "rule", f->rule->id, "title", f->rule->title ? f->rule->title : "", "severity",
+                     pp_severity_name(f->rule->severity), "frameworks", f->rule->frameworks,
+                     "resource", "type", f->res_type ? f->res_type : "", "id",
+                     f->res_id ? f->res_id : "", "arn", f->res_arn, "account", f->account, "region",
+                     f->region);
+}
+
+static void outcome_fill(pp_cli_outcome *oc, const pp_results *r, const pp_results *prev,
+                         const pp_inventory *inv, enum pp_severity fail_on)
+{
+    oc->fail_on = pp_severity_name(fail_on);
     for (size_t i = 0; i < r->n_findings; i++) {
         const pp_finding *f = &r->findings[i];
         oc->counts[f->status]++;
@@ -131,25 +142,83 @@ static void outcome_fill(pp_cli_outcome *oc, const pp_results *r, const pp_resul
     }
     for (size_t i = 0; inv && i < pp_inventory_coverage_count(inv); i++)
         oc->coverage_errors += !pp_inventory_coverage_at(inv, i)->ok;
-    if (!prev)
-        return;
-    /* Sorted ids make "new" and "resolved" one merge-like pass per side. */
+    /* Ids in an object make "new" and "resolved" one lookup per finding. */
     json_t *before = json_object();
-    for (size_t i = 0; i < prev->n_findings; i++)
+    for (size_t i = 0; prev && i < prev->n_findings; i++)
         if (prev->findings[i].status == PP_STATUS_FAIL)
             json_object_set_new(before, prev->findings[i].id, json_true());
-    json_t *now = json_object();
-    for (size_t i = 0; i < r->n_findings; i++)
-        if (r->findings[i].status == PP_STATUS_FAIL) {
-            json_object_set_new(now, r->findings[i].id, json_true());
-            if (!json_object_get(before, r->findings[i].id))
-                oc->new_fail++;
+    /* What a notification names: most severe first, so the cap drops the least important. */
+    oc->new_failures = json_array();
+    for (int sev = PP_SEV_CRITICAL; sev >= PP_SEV_INFO; sev--)
+        for (size_t i = 0; i < r->n_findings; i++) {
+            const pp_finding *f = &r->findings[i];
+            if (f->status != PP_STATUS_FAIL || f->suppressed || (int)f->rule->severity != sev ||
+                json_object_get(before, f->id))
+                continue;
+            oc->new_failures_total++;
+            oc->new_alert += f->rule->severity >= fail_on;
+            if (json_array_size(oc->new_failures) < PP_CLI_NEW_LISTED)
+                json_array_append_new(oc->new_failures, new_failure_json(f));
         }
-    const char *id;
-    json_t *v;
-    json_object_foreach(before, id, v) if (!json_object_get(now, id)) oc->resolved++;
+    if (prev) {
+        json_t *now = json_object();
+        for (size_t i = 0; i < r->n_findings; i++)
+            if (r->findings[i].status == PP_STATUS_FAIL) {
+                json_object_set_new(now, r->findings[i].id, json_true());
+                if (!json_object_get(before, r->findings[i].id))
+                    oc->new_fail++;
+            }
+        const char *id;
+        json_t *v;
+        json_object_foreach(before, id, v) if (!json_object_get(now, id)) oc->resolved++;
+        json_decref(now);
+    }
     json_decref(before);
-    json_decref(now);
+}
+
+void pp_cli_outcome_clear(pp_cli_outcome *oc)
+{
+    if (!oc)
+        return;
+    json_decref(oc->new_failures);
+    memset(oc, 0, sizeof(*oc));
+}
+
+void pp_cli_trend_fill(json_t *trend, const pp_results *r)
+{
+    json_t *all = json_object();
+    size_t i;
+    json_t *e;
+    const char *fw;
+    json_t *v;
+    json_array_foreach(trend, i, e)
+    {
+        json_t *fws = json_object_get(e, "frameworks");
+        json_object_foreach(fws, fw, v)
+        {
+            json_object_set(all, fw, v);
+        }
+    }
+    for (size_t k = 0; r && k < r->n_rules; k++) {
+        json_object_foreach(r->rules[k]->frameworks, fw, v)
+        {
+            json_object_set(all, fw, v);
+        }
+    }
+    json_array_foreach(trend, i, e)
+    {
+        json_t *fws = json_object_get(e, "frameworks");
+        if (!json_is_object(fws)) {
+            fws = json_object();
+            json_object_set_new(e, "frameworks", fws);
+        }
+        json_object_foreach(all, fw, v)
+        {
+            if (!json_object_get(fws, fw))
+                json_object_set_new(fws, fw, json_integer(0));
+        }
+    }
+    json_decref(all);
 }
 
 static int write_reports(const char *cmd, const pp_report_input *in, const pp_cli_eval_opts *o)
@@ -184,6 +253,7 @@ int pp_cli_evaluate(const char *cmd, pp_store *st, int64_t snapshot, const pp_in
     }
     prev = previous_results(st, snapshot, 0, &oc->previous);
     pp_store_history_trend(st, 30, &trend);
+    pp_cli_trend_fill(trend, r);
     pp_report_input in = {.results = r,
                           .inventory = inv,
                           .snapshot = info,
@@ -192,7 +262,7 @@ int pp_cli_evaluate(const char *cmd, pp_store *st, int64_t snapshot, const pp_in
                           .history = trend};
     if ((rc = write_reports(cmd, &in, o)))
         goto _exit;
-    outcome_fill(oc, r, prev, inv);
+    outcome_fill(oc, r, prev, inv, fail_on);
     oc->exit_code = pp_cli_exit_code(r, inv, fail_on);
 
 _exit:
@@ -230,6 +300,7 @@ int pp_cli_report_from_store(const char *cmd, pp_store *st, int64_t snapshot, in
     }
     prev = previous_results(st, snapshot, compare, &oc->previous);
     pp_store_history_trend(st, 30, &trend);
+    pp_cli_trend_fill(trend, r);
     pp_report_input in = {.results = r,
                           .inventory = inv,
                           .snapshot = &info,
@@ -239,7 +310,7 @@ int pp_cli_report_from_store(const char *cmd, pp_store *st, int64_t snapshot, in
                           .source_kind = "snapshot"};
     if ((rc = write_reports(cmd, &in, o)))
         goto _exit;
-    outcome_fill(oc, r, prev, inv);
+    outcome_fill(oc, r, prev, inv, fail_on);
     oc->exit_code = pp_cli_exit_code(r, inv, fail_on);
 
 _exit:
@@ -270,6 +341,23 @@ void pp_cli_print_summary(const pp_cli_outcome *oc, const pp_cli_eval_opts *o)
                oc->new_fail, oc->resolved);
     else
         printf("since the previous snapshot: none to compare with\n");
+    /* The few most severe new failures, so a job's log says what to look at first. */
+    size_t listed = oc->previous ? json_array_size(oc->new_failures) : 0;
+    for (size_t i = 0; i < listed && i < 5; i++) {
+        json_t *f = json_array_get(oc->new_failures, i), *res = json_object_get(f, "resource");
+        static const char *const keys[] = {"severity", "rule", "type", "id", "account", "region"};
+        printf("  new:");
+        for (size_t k = 0; k < 6; k++) {
+            const char *v = json_string_value(json_object_get(k < 2 ? f : res, keys[k]));
+            printf(k == 4 ? " (" : " ");
+            /* AWS names (a metric filter's, say) may hold control characters: not for a tty */
+            for (const char *c = v ? v : "-"; *c; c++)
+                putchar((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
+        }
+        printf(")\n");
+    }
+    if (listed && oc->new_failures_total > 5)
+        printf("  ... and %ld more in the report\n", oc->new_failures_total - 5);
     printf("coverage errors: %ld%s\n", oc->coverage_errors,
            oc->coverage_errors ? " (see the report's coverage section)" : "");
     const char *out = o->out ? o->out : "parapet-out";
@@ -282,4 +370,12 @@ void pp_cli_print_summary(const pp_cli_outcome *oc, const pp_cli_eval_opts *o)
     }
     printf("\n");
     pp_strv_free(formats);
+    const char *sev = oc->fail_on ? oc->fail_on : "low";
+    if (oc->exit_code == PP_EXIT_OK)
+        printf("result: exit 0 (nothing failed at or above %s)\n", sev);
+    else if (oc->exit_code == PP_EXIT_FAIL)
+        printf("result: exit 1 (a FAIL at or above %s)\n", sev);
+    else if (oc->exit_code == PP_EXIT_INCOMPLETE)
+        printf("result: exit 3 (no FAIL at or above %s, but something could not be assessed)\n",
+               sev);
 }

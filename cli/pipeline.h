@@ -36,7 +36,25 @@ typedef struct pp_cli_outcome {
     long coverage_errors;
     long new_fail, resolved;
     int64_t previous; /* 0 when none */
+    /* What a notification lists (issue 10): the unsuppressed FAIL findings that did not fail in
+     * the previous snapshot (every unsuppressed FAIL when there is none), most severe first, at
+     * most PP_CLI_NEW_LISTED of them: [{"id", "rule", "title", "severity", "frameworks",
+     * "resource": {"type", "id", "arn", "account", "region"}}]. new_failures_total counts them
+     * all, new_alert those at or above --fail-on. Owned: pp_cli_outcome_clear. */
+    json_t *new_failures;
+    long new_failures_total;
+    long new_alert;
+    const char *fail_on; /* the --fail-on in force, by name */
 } pp_cli_outcome;
+
+#define PP_CLI_NEW_LISTED 50
+
+/* Frees what an outcome owns; the outcome is zeroed. NULL is fine. */
+void pp_cli_outcome_clear(pp_cli_outcome *oc);
+/* Makes a FAIL trend (pp_store_history_trend's shape) chartable: every framework that any entry
+ * or the rules of r (may be NULL) name gets a count in every entry, 0 where it had no FAIL, so a
+ * framework whose failures were all fixed draws a line down to zero instead of stopping. */
+void pp_cli_trend_fill(json_t *trend, const pp_results *r);
 
 /* Evaluates inv (snapshot `snapshot` of st), saves the findings, writes the reports and computes
  * the outcome. Prints nothing. Returns 0, or an exit code (after printing the error). */

@@ -17,6 +17,7 @@ int pp_cmd_report(int argc, char **argv)
         {"quiet", PP_OPT_FLAG, &quiet},        {NULL},
     };
     pp_store *st = NULL;
+    pp_cli_outcome oc = {0};
     enum pp_severity fail_on;
     int64_t id = 0, cmp = 0;
     int exit_code = pp_cli_parse(argc, argv, opts, NULL);
@@ -37,13 +38,13 @@ int pp_cmd_report(int argc, char **argv)
         exit_code = pp_cli_fail(rc == PP_ENOTFOUND ? PP_EINVAL : rc, "report");
         goto _exit;
     }
-    pp_cli_outcome oc;
     if ((exit_code = pp_cli_report_from_store("report", st, id, cmp, &eo, &oc)))
         goto _exit;
     pp_cli_print_summary(&oc, &eo);
     exit_code = oc.exit_code;
 
 _exit:
+    pp_cli_outcome_clear(&oc);
     pp_store_close(st);
     return exit_code;
 }

@@ -1,10 +1,12 @@
 /* `parapet scan`: collect every in-scope resource of the accounts and regions asked for, store
  * them as a snapshot, evaluate the policy packs, write the reports, and say what changed. */
+#include "notify.h"
 #include "pipeline.h"
 #include "pp_scanner.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -87,8 +89,10 @@ int pp_cmd_scan(int argc, char **argv)
 {
     const char *profile = NULL, *accounts_file = NULL, *external_id = NULL, *endpoint = NULL;
     char **regions_raw = NULL, **services_raw = NULL, **role_arns = NULL, **policies = NULL;
+    char **notify_raw = NULL;
+    const char *notify_on_s = NULL;
     bool all_regions = false, quiet = false, no_progress = false, insecure = false;
-    long concurrency = 16;
+    long concurrency = 16, keep = 90;
     pp_cli_eval_opts eo = {0};
     pp_cli_opt opts[] = {
         {"profile", PP_OPT_VALUE, &profile},
@@ -110,6 +114,9 @@ int pp_cmd_scan(int argc, char **argv)
         {"concurrency", PP_OPT_INT, &concurrency, 1, 256},
         {"quiet", PP_OPT_FLAG, &quiet},
         {"no-progress", PP_OPT_FLAG, &no_progress},
+        {"keep", PP_OPT_INT, &keep, 0, 1000000},
+        {"notify", PP_OPT_LIST, &notify_raw},
+        {"notify-on", PP_OPT_VALUE, &notify_on_s},
         {NULL},
     };
     char **regions = NULL, **services = NULL;
@@ -124,7 +131,11 @@ int pp_cmd_scan(int argc, char **argv)
     pp_scan_summary sum = {0};
     pp_snapshot_info info = {0};
     struct progress prog = {0};
-    bool locked = false;
+    pp_cli_outcome oc = {0};
+    char **notify_urls = NULL;
+    enum pp_notify_on notify_on = PP_NOTIFY_FAIL;
+    bool locked = false, run_started = false, evaluated = false;
+    long pruned = 0;
     enum pp_severity fail_on;
     int exit_code = pp_cli_parse(argc, argv, opts, NULL);
     if (exit_code)
@@ -168,6 +179,24 @@ int pp_cmd_scan(int argc, char **argv)
     if (pp_cli_fail_on(eo.fail_on, &fail_on) ||
         pp_cli_check_formats("scan", eo.formats ? eo.formats : "html,json"))
         goto _exit;
+    /* Webhooks from the command line, else from the environment (where a secret store such as
+     * ECS secrets or systemd credentials can put them without showing them in `ps`). */
+    const char *notify_from = notify_raw ? "--notify" : "PARAPET_NOTIFY_URL";
+    notify_urls = notify_raw ? notify_raw : pp_notify_env_urls();
+    notify_raw = NULL;
+    if (notify_on_s && pp_notify_on_parse(notify_on_s, &notify_on)) {
+        pp_cli_usage_error("scan: --notify-on: %s", pp_err_msg());
+        goto _exit;
+    }
+    for (size_t i = 0; notify_urls[i]; i++)
+        if (pp_notify_url_check(notify_urls[i], insecure)) {
+            pp_cli_usage_error("scan: %s: %s", notify_from, pp_err_msg());
+            goto _exit;
+        }
+    if (notify_on_s && !notify_urls[0]) {
+        pp_cli_usage_error("scan: --notify-on needs --notify URL (or PARAPET_NOTIFY_URL)");
+        goto _exit;
+    }
     if (accounts_file) {
         if (pp_scan_accounts_load(accounts_file, &accounts, &n_accounts)) {
             pp_cli_error("scan: --accounts: %s", pp_err_msg());
@@ -208,6 +237,7 @@ int pp_cmd_scan(int argc, char **argv)
         goto _exit;
     }
     locked = true;
+    run_started = true;
 
     prog.on = !quiet && !no_progress && isatty(STDERR_FILENO);
     prog.rows = json_object();
@@ -256,15 +286,54 @@ int pp_cmd_scan(int argc, char **argv)
         printf("), %ld calls, %ld retries, %ld errors, %lds\n", sum.calls, sum.retries, sum.errors,
                (long)(sum.finished_at - sum.started_at));
     }
-    pp_cli_outcome oc;
     if ((exit_code = pp_cli_evaluate("scan", st, info.id, inv, &info, rs, &eo, &oc)))
         goto _exit;
-    pp_cli_print_summary(&oc, &eo);
     exit_code = oc.exit_code;
+    evaluated = true;
+    /* Retention once the new snapshot is stored and evaluated; a problem with it is worth a
+     * warning, not a different verdict on the accounts. --keep counts complete snapshots only, so
+     * runs killed half-way never push good ones out. */
+    size_t deleted = 0;
+    if (keep > 0 && pp_store_prune(st, (size_t)keep, &deleted))
+        pp_log(PP_LOG_WARN, "scan", "retention: %s", pp_err_msg());
+    pruned = (long)deleted;
+    /* Printing and notifying need no lock: the next run may start. */
+    pp_store_unlock(st, "run");
+    locked = false;
+    if (!quiet && pruned)
+        printf("retention: pruned %ld snapshot%s beyond the newest %ld\n", pruned,
+               pruned == 1 ? "" : "s", keep);
+    pp_cli_print_summary(&oc, &eo);
+    fflush(stdout);
 
 _exit:
+    if (run_started && notify_urls && notify_urls[0]) {
+        /* A run that stopped half-way is reported with the error it printed. */
+        char *error = evaluated ? NULL : pp_redact(pp_err_msg());
+        if (locked)
+            pp_store_unlock(st, "run");
+        locked = false;
+        char dir[PATH_MAX];
+        const char *out = eo.out ? eo.out : "parapet-out";
+        pp_notify_run run = {.command = "scan",
+                             .exit_code = exit_code,
+                             .error = error,
+                             .snapshot = &info,
+                             .report_dir = evaluated ? (realpath(out, dir) ? dir : out) : NULL,
+                             .formats = eo.formats,
+                             .pruned = pruned};
+        if (pp_notify_wanted(notify_on, &run, evaluated ? &oc : NULL)) {
+            json_t *payload = pp_notify_payload(&run, evaluated ? &oc : NULL);
+            pp_notify_send(notify_urls, payload);
+            json_decref(payload);
+        }
+        free(error);
+    }
     if (locked)
         pp_store_unlock(st, "run");
+    pp_cli_outcome_clear(&oc);
+    pp_strv_free(notify_urls);
+    pp_strv_free(notify_raw);
     json_decref(prog.rows);
     pp_snapshot_info_clear(&info);
     pp_scan_summary_clear(&sum);
