@@ -1034,54 +1034,43 @@ void pp_plan_note_merged(pp_plan_ctx *ctx, const pp_plan_rc *rc, const pp_resour
 }
 
 /* Drops false leaves and empty containers: what is left are the paths to unknown values. */
-static json_t *prune(json_t *m)
+/* Prunes a mirror in place: false leaves and containers with nothing unknown below go, so what
+ * is left are the paths to unknown values. Returns whether anything unknown remains under m. */
+static bool prune(json_t *m)
 {
     if (json_is_true(m))
-        return json_true();
+        return true;
     if (json_is_object(m)) {
-        json_t *o = json_object();
         const char *k;
         json_t *v;
-        json_object_foreach(m, k, v)
+        void *tmp;
+        json_object_foreach_safe(m, tmp, k, v)
         {
-            json_t *pv = prune(v);
-            if (json_is_false(pv))
-                json_decref(pv);
-            else
-                json_object_set_new(o, k, pv);
+            if (!prune(v))
+                json_object_del(m, k);
         }
-        if (json_object_size(o))
-            return o;
-        json_decref(o);
-        return json_false();
+        return json_object_size(m) > 0;
     }
     if (json_is_array(m)) {
-        json_t *a = json_array();
         bool any = false;
-        size_t i;
-        json_t *v;
-        json_array_foreach(m, i, v)
-        {
-            json_t *pv = prune(v);
-            any |= !json_is_false(pv);
-            json_array_append_new(a, pv);
+        for (size_t i = 0; i < json_array_size(m); i++) {
+            json_t *v = json_array_get(m, i);
+            if (prune(v))
+                any = true;
+            else if (!json_is_false(v))
+                json_array_set_new(m, i, json_false());
         }
-        if (any)
-            return a;
-        json_decref(a);
+        return any;
     }
-    return json_false();
+    return false;
 }
 
 static void finish_mirror(pp_resource *r)
 {
-    if (!r->unknown)
-        return;
-    json_t *pm = prune(r->unknown);
-    json_decref(r->unknown);
-    r->unknown = json_is_false(pm) ? NULL : pm;
-    if (!r->unknown)
-        json_decref(pm);
+    if (r->unknown && !prune(r->unknown)) {
+        json_decref(r->unknown);
+        r->unknown = NULL;
+    }
 }
 
 static void find_sensitive(const json_t *v, const json_t *marker, pp_buf *path, json_t *out)
@@ -1221,12 +1210,119 @@ static const char *jstr(const json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
-/* One resource_changes element, parsed on its own. */
-static int read_change(pp_plan *p, const char *base, slice sl, size_t idx)
+/* Reads the object at s->p, leaving s->p after it: out[i] is the slice of the member named
+ * keys[i], or {NULL, 0}. False when there is no object there. The whole file was validated by
+ * scan_top, so this only finds extents. */
+static bool members_scan(jscan *s, const char *const *keys, slice *out)
+{
+    size_t nk = 0;
+    while (keys[nk])
+        nk++;
+    memset(out, 0, nk * sizeof(*out));
+    js_ws(s);
+    if (s->p >= s->end || *s->p != '{')
+        return false;
+    s->p++;
+    js_ws(s);
+    while (s->p < s->end && *s->p == '"') {
+        const char *k = s->p + 1;
+        bool escaped = false;
+        if (js_string(s, &escaped) < 0)
+            return false;
+        size_t klen = (size_t)(s->p - 1 - k);
+        js_ws(s);
+        if (s->p >= s->end || *s->p != ':')
+            return false;
+        s->p++;
+        js_ws(s);
+        const char *v = s->p;
+        if (js_value(s, 1) < 0)
+            return false;
+        for (size_t i = 0; !escaped && i < nk; i++)
+            if (strlen(keys[i]) == klen && memcmp(keys[i], k, klen) == 0)
+                out[i] = (slice){v, (size_t)(s->p - v)};
+        js_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            js_ws(s);
+        }
+    }
+    if (s->p >= s->end || *s->p != '}')
+        return false;
+    s->p++;
+    return true;
+}
+
+static bool members(const char *base, slice sl, const char *const *keys, slice *out)
+{
+    jscan s = {.base = base, .p = sl.p, .end = sl.p + sl.n};
+    return members_scan(&s, keys, out);
+}
+
+/* The parts of a resource change we read, as a small object: `before` (as large as `after` for
+ * every unchanged resource) is never built, nor `after` for what will not exist. */
+static json_t *load_change(pp_plan *p, jscan *s, int *rc)
+{
+    const char *base = s->base;
+    js_ws(s);
+    slice sl = {s->p, 0};
+    static const char *const el_keys[] = {"address", "module_address", "mode",    "type",
+                                          "name",    "index",          "deposed", NULL};
+    static const char *const ch_keys[] = {"actions", "after", "after_unknown", "after_sensitive",
+                                          NULL};
+    static const char *const top_keys[] = {"address", "module_address", "mode",   "type", "name",
+                                           "index",   "deposed",        "change", NULL};
+    slice em[8], cm[4];
+    *rc = 0;
+    if (!members_scan(s, top_keys, em)) {
+        *rc = err_at(p->path, base, sl.p, "a resource change must be an object");
+        return NULL;
+    }
+    json_t *e = json_object();
+    for (size_t i = 0; el_keys[i]; i++) {
+        if (!em[i].p)
+            continue;
+        json_t *v = slice_load(p->path, base, em[i], rc);
+        if (!v)
+            goto _fail;
+        json_object_set_new(e, el_keys[i], v);
+    }
+    if (!em[7].p)
+        return e;
+    json_t *change = json_object();
+    json_object_set_new(e, "change", change);
+    if (!members(base, em[7], ch_keys, cm))
+        return e; /* not an object: reported by the caller */
+    bool managed = pp_str_eq(json_string_value(json_object_get(e, "mode")), "managed");
+    for (size_t i = 0; ch_keys[i]; i++) {
+        if (!cm[i].p || (i > 0 && !managed))
+            continue;
+        json_t *v = slice_load(p->path, base, cm[i], rc);
+        if (!v)
+            goto _fail;
+        json_object_set_new(change, ch_keys[i], v);
+        if (i == 0) {
+            bool ok;
+            unsigned a = parse_actions(v, &ok);
+            if (ok && !(a & (PP_PLAN_ACT_CREATE | PP_PLAN_ACT_UPDATE | PP_PLAN_ACT_NOOP)))
+                break; /* nothing will exist: no need for after */
+        }
+    }
+    return e;
+_fail:
+    json_decref(e);
+    return NULL;
+}
+
+/* One resource_changes element. */
+static int read_change(pp_plan *p, jscan *s, size_t idx)
 {
     pp_plan_ctx *ctx = &p->ctx;
     int rc = 0;
-    json_t *e = slice_load(p->path, base, sl, &rc);
+    const char *base = s->base;
+    js_ws(s);
+    slice sl = {s->p, 0};
+    json_t *e = load_change(p, s, &rc);
     if (!e)
         return rc;
     p->stats.changes++;
@@ -1336,12 +1432,7 @@ static int read_changes(pp_plan *p, const char *base, slice arr)
     if (s.p < s.end && *s.p == ']')
         return 0;
     for (size_t idx = 0;; idx++) {
-        js_ws(&s);
-        const char *v = s.p;
-        if (js_value(&s, 1) < 0)
-            return js_error(&s, p->path);
-        slice el = {v, (size_t)(s.p - v)};
-        int rc = read_change(p, base, el, idx);
+        int rc = read_change(p, &s, idx);
         if (rc < 0)
             return rc;
         js_ws(&s);
@@ -1415,6 +1506,8 @@ static void map_all(pp_plan *p)
     for (size_t i = 0; i < pp_inventory_count(ctx->inv); i++) {
         pp_resource *r = pp_inventory_at(ctx->inv, i);
         finish_mirror(r);
+        if (!ctx->any_sensitive)
+            continue;
         json_t *paths = json_array();
         pp_buf_reset(&path);
         find_sensitive(r->doc, ctx->sensitive_marker, &path, paths);

@@ -59,9 +59,10 @@ typedef struct pp_plan_ctx {
     json_t *config;          /* configuration, owned */
     json_t *variables;       /* root variables, owned, or NULL */
     json_t *sensitive_marker;
-    bool want_address; /* resolution returns target addresses (pp_plan_resolve_target) */
-    json_t *merged;    /* {"document address": ["merged address", ...]} */
-    json_t *unmapped;  /* {"type": n} */
+    bool want_address;  /* resolution returns target addresses (pp_plan_resolve_target) */
+    bool any_sensitive; /* some document holds the sensitive marker */
+    json_t *merged;     /* {"document address": ["merged address", ...]} */
+    json_t *unmapped;   /* {"type": n} */
     pp_inventory *inv;
     pp_plan_stats *stats;
 } pp_plan_ctx;

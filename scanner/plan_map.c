@@ -114,10 +114,15 @@ static on on_root(pp_resource *r)
     return (on){r->doc, r->unknown};
 }
 
+/* Mirror objects hold only what may be unknown: a known leaf (false) is not stored, which keeps
+ * the mirror small; arrays keep a placeholder per element so indices line up. */
 static void o_set(on o, const char *k, json_t *v, json_t *m)
 {
     json_object_set_new(o.d, k, v);
-    json_object_set_new(o.m, k, m);
+    if (json_is_false(m))
+        json_object_del(o.m, k); /* replacing an unknown with a known value */
+    else
+        json_object_set_new(o.m, k, m);
 }
 
 static void o_known(on o, const char *k, json_t *v)
@@ -190,6 +195,7 @@ static bool o_child_arr(on o, const char *k, on *out)
 
 static json_t *marker(pp_plan_ctx *ctx)
 {
+    ctx->any_sensitive = true;
     return json_incref(ctx->sensitive_marker);
 }
 
@@ -228,12 +234,12 @@ static json_t *copy_value(pp_plan_ctx *ctx, tv t, json_t **m)
         {
             json_t *em = NULL;
             json_t *e = copy_value(ctx, tk(t, k), &em);
-            if (e) {
+            if (e)
                 json_object_set_new(o, k, e);
+            if (e && !json_is_false(em))
                 json_object_set_new(*m, k, em);
-            } else {
+            else
                 json_decref(em);
-            }
         }
         return o;
     }

@@ -16,7 +16,7 @@ PROVIDER = "registry.terraform.io/hashicorp/aws"
 
 def sg(i, rnd):
     ingress = []
-    for k in range(rnd.randint(10, 24)):
+    for k in range(rnd.randint(8, 20)):
         port = rnd.choice([22, 80, 443, 3389, 5432, 6379, 8080, 9000 + k])
         ingress.append({
             "cidr_blocks": [rnd.choice(["10.0.0.0/16", "0.0.0.0/0", "172.16.%d.0/24" % (k % 250)])
@@ -54,7 +54,7 @@ def sg_rule(i, rnd):
 
 def policy_doc(i, rnd):
     stmts = []
-    for k in range(rnd.randint(6, 14)):
+    for k in range(rnd.randint(4, 10)):
         stmts.append({"Sid": "Stmt%d%d" % (i, k), "Effect": "Allow",
                       "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket",
                                  "kms:Decrypt", "kms:GenerateDataKey*"][: rnd.randint(1, 5)],
@@ -147,8 +147,18 @@ def main():
         module_address = "module.app[%d]" % mod
         name = "r%d" % i
         address = "%s.%s.%s" % (module_address, rtype, name)
-        actions = ["create"] if i % 10 else rnd.choice([["no-op"], ["update"],
-                                                         ["delete", "create"], ["delete"]])
+        # A CI plan against existing infrastructure: mostly unchanged resources (before ==
+        # after, every value known), some creates, a few updates, replacements and deletes.
+        roll = rnd.random()
+        actions = (["no-op"] if roll < 0.5 else ["create"] if roll < 0.88 else
+                   ["update"] if roll < 0.94 else ["delete", "create"] if roll < 0.97 else
+                   ["delete"])
+        if actions in (["no-op"], ["update"]):
+            after = dict(after, id="%s-%08x" % (rtype.split("_")[-1], i),
+                         arn="arn:aws:ec2:eu-west-1:111122223333:%s/%d" % (rtype, i))
+            unknown = {} if actions == ["no-op"] else {"tags_all": True}
+            if rtype == "aws_security_group_rule":
+                after["security_group_id"] = "group-%08x" % (i - 1)
         sensitive = {"environment": [{"variables": True}]} if rtype == "aws_lambda_function" else {}
         changes.append({
             "address": address, "module_address": module_address, "mode": "managed",
