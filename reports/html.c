@@ -570,10 +570,41 @@ static void coverage_statement(html_ctx *c, xmlNodePtr parent)
     size_t n_types = 0;
     if (inv)
         pp_inventory_types(inv, &n_types);
+    /* the snapshot's scope when there is one; "global" (IAM, account) is not a region */
+    const pp_snapshot_info *snap = in->snapshot;
+    size_t n_acct =
+        snap && json_array_size(snap->accounts) ? json_array_size(snap->accounts) : c->accts.n;
+    size_t n_reg = c->regs.n;
+    size_t dummy;
+    if (snap && json_array_size(snap->regions))
+        n_reg = json_array_size(snap->regions);
+    else if (n_reg && rep_map_get(&c->regs.map, "global", 6, &dummy))
+        n_reg--;
     elf(box, "p", NULL,
         "Assessed: %zu resources of %zu types in %zu account(s) and %zu region(s), against %zu "
         "rules; %zu findings.",
-        n_res, n_types, c->accts.n, c->regs.n, c->ix.n_rules, in->results->n_findings);
+        n_res, n_types, n_acct, n_reg, c->ix.n_rules, in->results->n_findings);
+    if (n_types) {
+        xmlNodePtr det = el(box, "details", "types", NULL);
+        el(det, "summary", NULL, "Resources assessed, by type");
+        xmlNodePtr t = el(det, "table", NULL, NULL);
+        xmlNodePtr tr = el(el(t, "thead", NULL, NULL), "tr", NULL, NULL);
+        el(tr, "th", NULL, "Type");
+        el(tr, "th", NULL, "Resources");
+        xmlNodePtr tb = el(t, "tbody", NULL, NULL);
+        const char *const *types = pp_inventory_types(inv, &n_types);
+        const char **sorted = pp_xcalloc(n_types + 1, sizeof(*sorted));
+        memcpy(sorted, types, n_types * sizeof(*sorted));
+        qsort(sorted, n_types, sizeof(*sorted), strcmp_p);
+        for (size_t i = 0; i < n_types; i++) {
+            size_t n = 0;
+            pp_inventory_of_type(inv, sorted[i], &n);
+            tr = el(tb, "tr", NULL, NULL);
+            el(tr, "td", "mono", sorted[i]);
+            elf(tr, "td", NULL, "%zu", n);
+        }
+        free(sorted);
+    }
     if (n_cov) {
         char *svc = join_tab(&ok_services);
         elf(box, "p", NULL, "Services read: %s. API calls: %zu (%zu retries), %zu failed.", svc,

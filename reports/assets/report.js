@@ -314,7 +314,7 @@
   /* ---- print: every shown control open, with its failing resources ------------------------ */
 
   function beforePrint() {
-    var lists = document.querySelectorAll('details.changes-list');
+    var lists = document.querySelectorAll('details.changes-list, details.types');
     for (var j = 0; j < lists.length; j++) lists[j].open = true;
     var ctls = document.querySelectorAll('details.control');
     for (var i = 0; i < ctls.length; i++) {
