@@ -477,22 +477,49 @@ static bool jeq(const json_t *a, const json_t *b, bool icase)
     return json_equal((json_t *)a, (json_t *)b);
 }
 
-static tv type_error(struct ctx *c, const char *path, const json_t *v, const char *want)
+/* A concrete path formatted only when a message or evidence needs it: most comparisons are
+ * decided without one, and formatting is most of their cost otherwise. */
+struct lpath {
+    const struct ctx *c;
+    const pp_path *p; /* NULL: the current element */
+    size_t upto;
+    const long *idx;
+    char *s;
+    const char *fixed; /* a constant text instead */
+};
+
+static const char *lp_get(struct lpath *l)
+{
+    if (l->fixed)
+        return l->fixed;
+    if (!l->s)
+        l->s = ctx_path(l->c, l->p, l->upto, l->idx);
+    return l->s;
+}
+
+static void lp_free(struct lpath *l)
+{
+    free(l->s);
+    l->s = NULL;
+}
+
+static tv type_error(struct ctx *c, struct lpath *lp, const json_t *v, const char *want)
 {
     char label[160];
     fmt_label(c, label, sizeof(label));
+    const char *path = lp_get(lp);
     return set_msg(c->es, TV_ERROR, "%s%s is %s, the rule expects %s", label,
                    *path ? path : "value", jtype(v), want);
 }
 
-static tv cidr_subject(struct ctx *c, const char *path, const json_t *v, pp_cidr *out)
+static tv cidr_subject(struct ctx *c, struct lpath *lp, const json_t *v, pp_cidr *out)
 {
     if (!json_is_string(v))
-        return type_error(c, path, v, "a CIDR");
+        return type_error(c, lp, v, "a CIDR");
     if (pp_cidr_parse(json_string_value(v), out) != 0) {
         char label[160];
         fmt_label(c, label, sizeof(label));
-        return set_msg(c->es, TV_ERROR, "%s%s: '%s' is not a CIDR", label, path,
+        return set_msg(c->es, TV_ERROR, "%s%s: '%s' is not a CIDR", label, lp_get(lp),
                        json_string_value(v));
     }
     return TV_TRUE;
@@ -511,11 +538,11 @@ static json_t *strip_space(const json_t *v)
     return out;
 }
 
-static tv apply_op(struct ctx *c, const pp_cond *n, const char *path, const json_t *v,
+static tv apply_op(struct ctx *c, const pp_cond *n, struct lpath *path, const json_t *v,
                    const json_t *want);
 
 /* ignore_space: compares the strings with their whitespace taken out */
-static tv apply_op_nospace(struct ctx *c, const pp_cond *n, const char *path, const json_t *v,
+static tv apply_op_nospace(struct ctx *c, const pp_cond *n, struct lpath *path, const json_t *v,
                            const json_t *want)
 {
     json_t *a = json_is_string(v) ? strip_space(v) : json_incref((json_t *)v);
@@ -528,7 +555,7 @@ static tv apply_op_nospace(struct ctx *c, const pp_cond *n, const char *path, co
     return r;
 }
 
-static tv apply_op(struct ctx *c, const pp_cond *n, const char *path, const json_t *v,
+static tv apply_op(struct ctx *c, const pp_cond *n, struct lpath *path, const json_t *v,
                    const json_t *want)
 {
     if (n->nospace)
@@ -547,8 +574,10 @@ static tv apply_op(struct ctx *c, const pp_cond *n, const char *path, const json
     case PP_OP_GE: {
         if (!json_is_number(v))
             return type_error(c, path, v, "a number");
-        if (!json_is_number(want))
-            return type_error(c, "the value to compare with", want, "a number");
+        if (!json_is_number(want)) {
+            struct lpath other = {.fixed = "the value to compare with"};
+            return type_error(c, &other, want, "a number");
+        }
         double a = json_number_value(v), b = json_number_value(want);
         bool r = n->op == PP_OP_LT   ? a < b
                  : n->op == PP_OP_LE ? a <= b
@@ -577,8 +606,10 @@ static tv apply_op(struct ctx *c, const pp_cond *n, const char *path, const json
     }
     case PP_OP_CONTAINS:
         if (json_is_string(v)) {
-            if (!json_is_string(want))
-                return type_error(c, "the value to look for", want, "a string");
+            if (!json_is_string(want)) {
+                struct lpath other = {.fixed = "the value to look for"};
+                return type_error(c, &other, want, "a string");
+            }
             const char *h = json_string_value(v), *nd = json_string_value(want);
             return (n->icase ? strcasestr(h, nd) : strstr(h, nd)) ? TV_TRUE : TV_FALSE;
         }
@@ -602,7 +633,8 @@ static tv apply_op(struct ctx *c, const pp_cond *n, const char *path, const json
             return TV_TRUE;
         if (rc == PCRE2_ERROR_NOMATCH)
             return TV_FALSE;
-        return set_msg(c->es, TV_ERROR, "%s: regex match failed (PCRE2 error %d)", path, rc);
+        return set_msg(c->es, TV_ERROR, "%s: regex match failed (PCRE2 error %d)", lp_get(path),
+                       rc);
     }
     case PP_OP_GLOB:
         if (!json_is_string(v))
@@ -622,7 +654,8 @@ static tv apply_op(struct ctx *c, const pp_cond *n, const char *path, const json
         const pp_cidr *list = n->cidrs;
         size_t count = n->n_cidrs;
         if (n->has_value_path) { /* the other side comes from the document */
-            t = cidr_subject(c, "value_path", want, &tmp);
+            struct lpath other = {.fixed = "value_path"};
+            t = cidr_subject(c, &other, want, &tmp);
             if (t != TV_TRUE)
                 return t;
             list = &tmp;
@@ -658,12 +691,12 @@ static tv eval_cmp(struct ctx *c, const pp_cond *n, json_t *ev)
         return TV_ERROR;
     if (it.st == IT_UNKNOWN)
         return TV_UNKNOWN;
-    char *path = ctx_path(c, n->has_path ? &n->path : NULL, n->has_path ? n->path.n : 0, it.idx);
+    struct lpath lp = {
+        c, n->has_path ? &n->path : NULL, n->has_path ? n->path.n : 0, it.idx, NULL, NULL};
     const json_t *v = it.st == IT_MISSING ? NULL : it.v;
     json_t *tmp = NULL;
     tv r;
-    char label[160];
-    fmt_label(c, label, sizeof(label));
+    char label[160] = "";
     if (n->subj == PP_SUBJ_VALUE &&
         (n->op == PP_OP_PRESENT || n->op == PP_OP_ABSENT || n->op == PP_OP_EMPTY)) {
         bool empty = !v || (json_is_string(v) && json_string_length(v) == 0) ||
@@ -674,6 +707,8 @@ static tv eval_cmp(struct ctx *c, const pp_cond *n, json_t *ev)
                                     : (empty ? TV_TRUE : TV_FALSE);
         if (ev) {
             char msg[512];
+            const char *path = lp_get(&lp);
+            fmt_label(c, label, sizeof(label));
             snprintf(msg, sizeof(msg), "%s%s is %s", label, *path ? path : "value",
                      !v      ? "missing"
                      : empty ? "empty"
@@ -684,6 +719,8 @@ static tv eval_cmp(struct ctx *c, const pp_cond *n, json_t *ev)
     }
     if (!v) {
         if (!n->dflt) {
+            const char *path = lp_get(&lp);
+            fmt_label(c, label, sizeof(label));
             r = set_msg(es, TV_ERROR, "%s%s is missing", label, *path ? path : "value");
             goto _exit;
         }
@@ -694,9 +731,10 @@ static tv eval_cmp(struct ctx *c, const pp_cond *n, json_t *ev)
         if (json_is_number(v)) {
             t = (time_t)json_number_value(v);
         } else if (!json_is_string(v) || pp_time_parse(json_string_value(v), &t) != 0) {
+            fmt_label(c, label, sizeof(label));
             r = json_is_string(v) ? set_msg(es, TV_ERROR, "%s%s: '%s' is not a timestamp", label,
-                                            path, json_string_value(v))
-                                  : type_error(c, path, v, "a timestamp");
+                                            lp_get(&lp), json_string_value(v))
+                                  : type_error(c, &lp, v, "a timestamp");
             goto _exit;
         }
         tmp = json_integer((json_int_t)floor((double)(es->now - t) / 86400.0));
@@ -710,7 +748,7 @@ static tv eval_cmp(struct ctx *c, const pp_cond *n, json_t *ev)
         else if (json_is_string(v))
             len = json_string_length(v);
         else {
-            r = type_error(c, path, v, "a list, an object or a string");
+            r = type_error(c, &lp, v, "a list, an object or a string");
             goto _exit;
         }
         tmp = json_integer((json_int_t)len);
@@ -726,15 +764,18 @@ static tv eval_cmp(struct ctx *c, const pp_cond *n, json_t *ev)
         }
         if (w2.st == IT_MISSING) {
             char *vp = ctx_path(c, &n->value_path, n->value_path.n, w2.idx);
+            fmt_label(c, label, sizeof(label));
             r = set_msg(es, TV_ERROR, "%s%s is missing", label, vp);
             free(vp);
             goto _exit;
         }
         want = w2.v;
     }
-    r = apply_op(c, n, path, v, want);
+    r = apply_op(c, n, &lp, v, want);
     if (ev && r != TV_ERROR) {
         char got[96], exp[96], msg[512];
+        const char *path = lp_get(&lp);
+        fmt_label(c, label, sizeof(label));
         short_json(v, got, sizeof(got));
         short_json(want, exp, sizeof(exp));
         const char *subj = n->subj == PP_SUBJ_AGE_DAYS ? "age in days of "
@@ -751,7 +792,7 @@ static tv eval_cmp(struct ctx *c, const pp_cond *n, json_t *ev)
     }
 _exit:
     json_decref(tmp);
-    free(path);
+    lp_free(&lp);
     return r;
 }
 
@@ -1269,17 +1310,20 @@ static tv eval_join(struct ctx *c, const pp_cond *n, json_t *ev)
 
 /* ---- networks and IAM ---------------------------------------------------------------------- */
 
-static tv subject_of(struct ctx *c, const pp_cond *n, struct item *it, char **path,
+static tv subject_of(struct ctx *c, const pp_cond *n, struct item *it, struct lpath *lp,
                      bool whole_unknown)
 {
     resolve1(c, n, n->has_path, &n->path, it);
-    *path = ctx_path(c, n->has_path ? &n->path : NULL, n->has_path ? n->path.n : 0, it->idx);
+    *lp = (struct lpath){
+        c, n->has_path ? &n->path : NULL, n->has_path ? n->path.n : 0, it->idx, NULL, NULL};
     if (it->st == IT_ERROR)
         return TV_ERROR;
     if (it->st == IT_UNKNOWN || (whole_unknown && deep_has_true(it->unk))) {
-        if (it->st != IT_UNKNOWN)
+        if (it->st != IT_UNKNOWN) {
+            const char *path = lp_get(lp);
             set_msg(c->es, TV_UNKNOWN, "%s has values unknown until apply",
-                    **path ? *path : "the document");
+                    *path ? path : "the document");
+        }
         return TV_UNKNOWN;
     }
     if (it->st == IT_MISSING) {
@@ -1289,7 +1333,8 @@ static tv subject_of(struct ctx *c, const pp_cond *n, struct item *it, char **pa
         }
         char label[160];
         fmt_label(c, label, sizeof(label));
-        return set_msg(c->es, TV_ERROR, "%s%s is missing", label, **path ? *path : "value");
+        const char *path = lp_get(lp);
+        return set_msg(c->es, TV_ERROR, "%s%s is missing", label, *path ? path : "value");
     }
     return TV_TRUE;
 }
@@ -1297,8 +1342,9 @@ static tv subject_of(struct ctx *c, const pp_cond *n, struct item *it, char **pa
 static tv eval_ports(struct ctx *c, const pp_cond *n, json_t *ev)
 {
     struct item it;
-    char *path = NULL, what[128], err[256];
-    tv r = subject_of(c, n, &it, &path, false);
+    struct lpath lp;
+    char what[128], err[256];
+    tv r = subject_of(c, n, &it, &lp, false);
     if (r != TV_TRUE)
         goto _exit;
     /* only the protocol and ports matter here: an unknown CIDR beside them does not */
@@ -1307,6 +1353,7 @@ static tv eval_ports(struct ctx *c, const pp_cond *n, json_t *ev)
     for (const char *const *k = n->nacl_shape ? acl_keys : sg_keys; *k; k++)
         if (json_is_true(it.unk) ||
             (json_is_object(it.unk) && deep_has_true(json_object_get(it.unk, *k)))) {
+            const char *path = lp_get(&lp);
             r = set_msg(c->es, TV_UNKNOWN, "%s%s%s is unknown until apply", path, *path ? "." : "",
                         *k);
             goto _exit;
@@ -1316,99 +1363,104 @@ static tv eval_ports(struct ctx *c, const pp_cond *n, json_t *ev)
     if (rc < 0) {
         char label[160];
         fmt_label(c, label, sizeof(label));
+        const char *path = lp_get(&lp);
         r = set_msg(c->es, TV_ERROR, "%s%s%s%s", label, path, *path ? ": " : "", err);
         goto _exit;
     }
     r = rc ? TV_TRUE : TV_FALSE;
     if (ev) {
         char msg[384];
-        snprintf(msg, sizeof(msg), "%s %s", *path ? path : "the permission",
-                 rc ? what : "does not cover the ports");
+        const char *path = lp_get(&lp);
         if (rc)
             snprintf(msg, sizeof(msg), "%s covers %s", *path ? path : "the permission", what);
+        else
+            snprintf(msg, sizeof(msg), "%s does not cover the ports",
+                     *path ? path : "the permission");
         ev_add(ev, path, it.v, msg);
     }
 _exit:
-    free(path);
+    lp_free(&lp);
     return r;
 }
 
 static tv eval_nacl(struct ctx *c, const pp_cond *n, json_t *ev)
 {
     struct item it;
-    char *path = NULL, err[256];
-    tv r;
+    struct lpath lp;
+    char err[256];
     bool root = !n->has_path && c->at_root;
     const json_t *e = root && c->res->errors ? json_object_get(c->res->errors, "Entries") : NULL;
-    if (e) {
-        r = set_msg(c->es, TV_ERROR, "Entries could not be collected (%s)",
-                    json_is_string(e) ? json_string_value(e) : "error");
-        return r;
-    }
-    r = subject_of(c, n, &it, &path, false);
+    if (e)
+        return set_msg(c->es, TV_ERROR, "Entries could not be collected (%s)",
+                       json_is_string(e) ? json_string_value(e) : "error");
+    tv r = subject_of(c, n, &it, &lp, false);
     if (r != TV_TRUE)
         goto _exit;
     const json_t *unk = json_is_object(it.unk) ? json_object_get(it.unk, "Entries") : NULL;
     if (deep_has_true(unk)) {
-        r = set_msg(c->es, TV_UNKNOWN, "%sEntries has values unknown until apply", path);
+        r = set_msg(c->es, TV_UNKNOWN, "%sEntries has values unknown until apply", lp_get(&lp));
         goto _exit;
     }
     if (!json_is_object(it.v)) {
-        r = type_error(c, path, it.v, "a network ACL");
+        r = type_error(c, &lp, it.v, "a network ACL");
         goto _exit;
     }
-    char *base = *path ? pp_xasprintf("%s.", path) : pp_xstrdup("");
+    char *base = ev && *lp_get(&lp) ? pp_xasprintf("%s.", lp_get(&lp)) : NULL;
     json_t *tmp = ev ? json_array() : NULL;
     int rc =
         pp_nacl_allows(json_object_get(it.v, "Entries"), n->egress, n->from, n->n_from, n->protos,
-                       n->n_protos, n->ports, n->n_ports, tmp, base, err, sizeof(err));
+                       n->n_protos, n->ports, n->n_ports, tmp, base ? base : "", err, sizeof(err));
     free(base);
     if (rc < 0) {
         char label[160];
         fmt_label(c, label, sizeof(label));
+        const char *path = lp_get(&lp);
         r = set_msg(c->es, TV_ERROR, "%s%s%s%s", label, path, *path ? ": " : "", err);
     } else {
         r = rc ? TV_TRUE : TV_FALSE;
         if (ev && rc)
             json_array_extend(ev, tmp);
         else if (ev)
-            ev_add(ev, path, NULL, "no entry lets this traffic in before a deny");
+            ev_add(ev, lp_get(&lp), NULL, "no entry lets this traffic in before a deny");
     }
     json_decref(tmp);
 _exit:
-    free(path);
+    lp_free(&lp);
     return r;
 }
 
 static tv eval_policy(struct ctx *c, const pp_cond *n, json_t *ev)
 {
     struct item it;
-    char *path = NULL, err[256];
-    tv r = subject_of(c, n, &it, &path, true);
+    struct lpath lp;
+    char err[256];
+    tv r = subject_of(c, n, &it, &lp, true);
     if (r != TV_TRUE)
         goto _exit;
-    char *base = *path ? pp_xasprintf("%s.", path) : pp_xstrdup("");
+    char *base = ev && *lp_get(&lp) ? pp_xasprintf("%s.", lp_get(&lp)) : NULL;
     json_t *tmp = ev ? json_array() : NULL;
     int rc = n->kind == PP_C_POLICY_ADMIN
-                 ? pp_iam_full_admin(it.v, tmp, base, err, sizeof(err))
-                 : pp_iam_allows(it.v, n->actions, n->resources, tmp, base, err, sizeof(err));
+                 ? pp_iam_full_admin(it.v, tmp, base ? base : "", err, sizeof(err))
+                 : pp_iam_allows(it.v, n->actions, n->resources, tmp, base ? base : "", err,
+                                 sizeof(err));
     free(base);
     if (rc < 0) {
         char label[160];
         fmt_label(c, label, sizeof(label));
+        const char *path = lp_get(&lp);
         r = set_msg(c->es, TV_ERROR, "%s%s%s%s", label, path, *path ? ": " : "", err);
     } else {
         r = rc ? TV_TRUE : TV_FALSE;
         if (ev && rc)
             json_array_extend(ev, tmp);
         else if (ev)
-            ev_add(ev, path, NULL,
+            ev_add(ev, lp_get(&lp), NULL,
                    n->kind == PP_C_POLICY_ADMIN ? "no statement allows * on *"
                                                 : "no statement allows it (or a Deny wins)");
     }
     json_decref(tmp);
 _exit:
-    free(path);
+    lp_free(&lp);
     return r;
 }
 
@@ -1626,11 +1678,13 @@ static void coverage_findings(struct estate *es, const pp_rule *rule, struct fve
     hmap_free(&seen, NULL);
 }
 
-static void eval_check_rule(struct estate *es, const pp_rule *rule, struct fvec *out)
+/* Resources [lo, hi) of the rule's type; the last chunk adds the coverage findings. */
+static void eval_check_rule(struct estate *es, const pp_rule *rule, size_t lo, size_t hi, bool last,
+                            struct fvec *out)
 {
     size_t n;
     pp_resource *const *rs = pp_inventory_of_type(es->inv, rule->type->name, &n);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = lo; i < hi && i < n; i++) {
         const pp_resource *r = rs[i];
         json_t *ev = NULL;
         int st = eval_resource(es, r, rule->wheres[0], rule->asserts[0], true, &ev);
@@ -1645,7 +1699,8 @@ static void eval_check_rule(struct estate *es, const pp_rule *rule, struct fvec 
             finish(f, st, pp_xstrdup(es->msg[0] ? es->msg : "could not be evaluated"),
                    ev_reason(es->msg[0] ? es->msg : "could not be evaluated"));
     }
-    coverage_findings(es, rule, out);
+    if (last)
+        coverage_findings(es, rule, out);
 }
 
 /* ---- existence, manual and fixed-error rules ------------------------------------------------ */
@@ -1868,14 +1923,25 @@ static void eval_fixed_rule(struct estate *es, const pp_rule *rule, struct fvec 
 
 /* ---- driver ---------------------------------------------------------------------------------- */
 
+/* A unit of work: one rule, or a chunk of a big per-resource rule, so that two cores share even
+ * a single rule over many resources. Findings merge in unit order: the same for any thread
+ * count. */
+#define CHUNK 2048
+
+struct unit {
+    const pp_rule *rule;
+    size_t lo, hi;
+    bool last;
+    struct fvec out;
+};
+
 struct job {
     const pp_ruleset *rs;
     const pp_inventory *inv;
     time_t now;
     struct jindex *idx;
-    const pp_rule *const *rules;
-    size_t n_rules;
-    struct fvec *out;
+    struct unit *units;
+    size_t n_units;
     atomic_size_t next;
 };
 
@@ -1896,19 +1962,24 @@ static void *worker(void *arg)
     estate_init(&es, j);
     for (;;) {
         size_t i = atomic_fetch_add(&j->next, 1);
-        if (i >= j->n_rules)
+        if (i >= j->n_units)
             break;
-        const pp_rule *rule = j->rules[i];
-        switch (rule->kind) {
+        struct unit *u = &j->units[i];
+        switch (u->rule->kind) {
         case PP_RULE_CHECK:
-            eval_check_rule(&es, rule, &j->out[i]);
+            eval_check_rule(&es, u->rule, u->lo, u->hi, u->last, &u->out);
             break;
         case PP_RULE_EXISTS:
-            eval_exists_rule(&es, rule, &j->out[i]);
+            eval_exists_rule(&es, u->rule, &u->out);
             break;
         default:
-            eval_fixed_rule(&es, rule, &j->out[i]);
+            eval_fixed_rule(&es, u->rule, &u->out);
             break;
+        }
+        /* ids depend on the rule id only, so the ruleset's meta will do until the merge */
+        for (size_t k = 0; k < u->out.n; k++) {
+            u->out.v[k].rule = u->rule->meta;
+            pp_finding_set_id(&u->out.v[k]);
         }
     }
     pcre2_match_data_free(es.md);
@@ -1930,7 +2001,7 @@ static pp_rule_meta *meta_dup(const pp_rule_meta *m)
     return d;
 }
 
-static int thread_count(const pp_inventory *inv, size_t n_rules)
+static int thread_count(const pp_inventory *inv, size_t n_units)
 {
     const char *s = getenv("PARAPET_RULES_THREADS");
     long n = 2;
@@ -1938,8 +2009,8 @@ static int thread_count(const pp_inventory *inv, size_t n_rules)
         n = 2;
     if (!s && pp_inventory_count(inv) < 5000)
         n = 1; /* not worth a thread */
-    if ((size_t)n > n_rules)
-        n = n_rules ? (long)n_rules : 1;
+    if ((size_t)n > n_units)
+        n = n_units ? (long)n_units : 1;
     return (int)n;
 }
 
@@ -1951,9 +2022,24 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
         which = (const pp_rule *const *)rs->rules;
         n_which = rs->n_rules;
     }
-    struct job j = {.rs = rs, .inv = inv, .now = now, .rules = which, .n_rules = n_which};
+    struct job j = {.rs = rs, .inv = inv, .now = now};
     j.idx = pp_xcalloc(rs->n_jspecs ? rs->n_jspecs : 1, sizeof(*j.idx));
-    j.out = pp_xcalloc(n_which ? n_which : 1, sizeof(*j.out));
+    size_t cap = 0;
+    for (size_t i = 0; i < n_which; i++) {
+        size_t n = 0, chunks = 1;
+        if (which[i]->kind == PP_RULE_CHECK) {
+            pp_inventory_of_type(inv, which[i]->type->name, &n);
+            chunks = n ? (n + CHUNK - 1) / CHUNK : 1;
+        }
+        for (size_t c = 0; c < chunks; c++) {
+            if (j.n_units == cap) {
+                cap = cap ? cap * 2 : 64;
+                j.units = pp_xrealloc(j.units, cap * sizeof(*j.units));
+            }
+            j.units[j.n_units++] =
+                (struct unit){which[i], c * CHUNK, (c + 1) * CHUNK, c + 1 == chunks, {0}};
+        }
+    }
     atomic_init(&j.next, 0);
     {
         struct estate es;
@@ -1962,7 +2048,7 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
             jindex_build(&es, rs->jspecs[i], &j.idx[i]);
         pcre2_match_data_free(es.md);
     }
-    int nt = thread_count(inv, n_which);
+    int nt = thread_count(inv, j.n_units);
     pthread_t th[16];
     int started = 0;
     for (int t = 1; t < nt; t++)
@@ -1977,20 +2063,26 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
     res->env = pp_xstrdup(rs->env);
     json_decref(res->packs);
     res->packs = json_deep_copy(rs->packs_json);
-    for (size_t i = 0; i < n_which; i++) {
-        const pp_rule_meta *meta = pp_results_add_rule(res, meta_dup(which[i]->meta));
-        for (size_t k = 0; k < j.out[i].n; k++) {
+    size_t total = 0;
+    for (size_t u = 0; u < j.n_units; u++)
+        total += j.units[u].out.n;
+    res->findings = pp_xrealloc(res->findings, (total ? total : 1) * sizeof(*res->findings));
+    res->cap_findings = total ? total : 1;
+    const pp_rule_meta *meta = NULL;
+    for (size_t u = 0; u < j.n_units; u++) {
+        if (u == 0 || j.units[u].rule != j.units[u - 1].rule)
+            meta = pp_results_add_rule(res, meta_dup(j.units[u].rule->meta));
+        for (size_t k = 0; k < j.units[u].out.n; k++) {
             pp_finding *f = pp_results_add(res, meta);
-            *f = j.out[i].v[k];
+            *f = j.units[u].out.v[k];
             f->rule = meta;
-            pp_finding_set_id(f);
         }
-        free(j.out[i].v);
+        free(j.units[u].out.v);
     }
     for (size_t i = 0; i < rs->n_jspecs; i++)
         jindex_free(&j.idx[i]);
     free(j.idx);
-    free(j.out);
+    free(j.units);
     if (rs->sup)
         pp_suppressions_apply(rs->sup, res, now);
     *out = res;
