@@ -153,7 +153,8 @@ static int submit(call *k, long delay_ms)
     x->signing_name = k->svc->signing_name;
     x->client = k->client;
     x->service = k->svc->name;
-    x->region = k->region;
+    /* A global service has one endpoint: one bound for it, whatever region was asked. */
+    x->region = k->svc->global && k->signing_region ? k->signing_region : k->region;
     x->ec2 = ec2_category(k);
     x->not_before_ms = delay_ms > 0 ? pp_engine_now_ms() + delay_ms : 0;
     k->attempt++;
