@@ -120,6 +120,8 @@ static int parse_member(shape_service *svc, pp_shape *st, char **tok, size_t n_t
             m->flat = true;
         } else if (strcmp(o, "payload") == 0) {
             m->payload = true;
+        } else if (strcmp(o, "attr") == 0) {
+            m->attr = true;
         } else if (pp_str_startswith(o, "entry=")) {
             size_t n = 0;
             char **v = pp_str_split(o + 6, ',', &n);
@@ -468,13 +470,28 @@ static json_t *xml_value(pp_decode_ctx *ctx, const pp_shape *s, const pp_member 
 static json_t *xml_struct(pp_decode_ctx *ctx, const pp_shape *s, xmlNode *node)
 {
     json_t *obj = json_object();
+    for (size_t i = 0; s && i < s->n_members; i++) {
+        const pp_member *m = &s->members[i];
+        if (!m->attr)
+            continue;
+        /* Matched by local name: xsi:type is "type" whatever its namespace prefix. */
+        for (xmlAttr *a = node->properties; a; a = a->next) {
+            if (strcmp((const char *)a->name, m->wire) == 0) {
+                xmlChar *v = xmlNodeListGetString(node->doc, a->children, 1);
+                json_object_set_new(
+                    obj, m->name, scalar_from_text(ctx, m->shape->kind, v ? (const char *)v : ""));
+                xmlFree(v);
+                break;
+            }
+        }
+    }
     for (xmlNode *c = node->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
         const char *wire = (const char *)c->name;
         const pp_member *m = NULL;
         for (size_t i = 0; s && i < s->n_members; i++) {
-            if (strcmp(s->members[i].wire, wire) == 0) {
+            if (!s->members[i].attr && strcmp(s->members[i].wire, wire) == 0) {
                 m = &s->members[i];
                 break;
             }

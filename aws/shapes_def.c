@@ -13,6 +13,7 @@
  *            entry=E,K,V           XML map entry/key/value element names
  *            jsonkeys=A,B          map values under these keys are JSON documents
  *            payload               REST-XML: the response's root element (or body) is this member
+ *            attr                  XML: an attribute of the element (wire= its local name)
  *
  * `policy` is IAM's URL-encoded policy JSON, `json` a JSON document sent as text; both decode to
  * objects. `time` becomes "YYYY-MM-DDTHH:MM:SSZ". Elements not declared are kept generically. */
@@ -1252,7 +1253,7 @@ static const char defs_s3[] =
     "  DisplayName str\n"
     "  EmailAddress str\n"
     "  ID str\n"
-    "  Type str\n"
+    "  Type str wire=type attr\n"
     "  URI str\n"
     "shape TargetGrant\n"
     "  Grantee Grantee\n"

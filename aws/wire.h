@@ -38,6 +38,7 @@ typedef struct pp_member {
     char **json_keys; /* map: values under these keys are JSON documents */
     bool flat;        /* XML list without a wrapper: repeated <wire> elements */
     bool payload;     /* REST-XML: the response's root element is this member */
+    bool attr;        /* XML: an attribute of the structure's element (S3 xsi:type) */
 } pp_member;
 
 struct pp_shape {
@@ -52,7 +53,8 @@ struct pp_shape {
 /* The definitions, one text per service (shapes_def.c), NULL-terminated. */
 extern const char *const pp_shape_defs[];
 /* The output shape `name` ("DescribeSecurityGroupsResult") of a service, or NULL. Shapes are
- * parsed once, on first use; a malformed definition aborts (caught by the unit tests). */
+ * parsed once, on first use; a malformed definition is reported by pp_shapes_check() (which the
+ * unit tests run) and leaves the rest usable. */
 const pp_shape *pp_shape_find(const char *service, const char *name);
 /* Checks every definition and reference; 0 or PP_EINTERNAL with the first problem. */
 int pp_shapes_check(void);
