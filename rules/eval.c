@@ -1849,7 +1849,8 @@ static void eval_exists_scope(struct estate *es, const pp_rule *rule, const stru
                 json_pack("[{s:s, s:s, s:o}]", "message", msg, "scope", id, "candidates", failed);
             failed = NULL;
             if (rule->items)
-                json_object_set(json_array_get(ev, 0), "item", json_array_get(rule->items, k));
+                json_object_set_new(json_array_get(ev, 0), "item",
+                                    json_deep_copy(json_array_get(rule->items, k)));
             finish(f, PP_STATUS_FAIL, msg, ev);
         }
         json_decref(failed);

@@ -848,6 +848,8 @@ int pp_rules_load_internal(pp_ruleset **out, const pp_rules_options *o, bool tes
     size_t n_pack_dirs = 0;
     for (size_t i = 0; dirs[i]; i++)
         find_packs(&l, dirs[i], &pack_dirs, &n_pack_dirs);
+    if (!n_pack_dirs && !l.d.n)
+        pp_diag(&l.d, NULL, 0, 0, "no policy packs to load");
     char **test_files = NULL;
     size_t n_test_files = 0;
     for (size_t i = 0; i < n_pack_dirs; i++) {

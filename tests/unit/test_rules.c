@@ -1671,6 +1671,66 @@ static void determinism(void)
     pp_ruleset_free(rs);
 }
 
+/* ---- mutated rules: never a crash, every failure a diagnostic ---------------------------------
+ */
+
+static void mutations(void)
+{
+    const char *base = SG_RULES;
+    size_t len = strlen(base);
+    unsigned seed = 12345;
+    static const char alphabet[] = "{}[]:,-'\"&*!|>#%@ \n\tab01$.";
+    int compiled = 0, refused = 0;
+    long rounds = 400; /* PP_MUTATION_ROUNDS=100000 for a longer soak */
+    if (getenv("PP_MUTATION_ROUNDS"))
+        pp_parse_long(getenv("PP_MUTATION_ROUNDS"), 1, 100000000, &rounds);
+    for (long round = 0; round < rounds; round++) {
+        char *text = pp_xmalloc(len + 8);
+        memcpy(text, base, len + 1);
+        int edits = 1 + (int)(round % 4);
+        for (int e = 0; e < edits; e++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % len;
+            seed = seed * 1103515245u + 12345u;
+            text[at] = alphabet[(seed >> 8) % (sizeof(alphabet) - 1)];
+        }
+        pp_buf out;
+        pp_buf_init(&out, 0);
+        pp_diags d = {.out = &out};
+        pp_yfile *f = NULL;
+        pp_ruleset rs = {0};
+        pp_pack pack = {.name = "t", .version = "1", .params = json_object()};
+        if (pp_yaml_parse("m.yaml", text, strlen(text), &f, &d) == 0) {
+            for (size_t i = 0; i < f->n_docs; i++) {
+                const pp_ynode *doc = f->docs[i];
+                for (size_t k = 0; doc->kind == PP_Y_SEQ && k < doc->n; k++) {
+                    if (doc->kids[k]->kind != PP_Y_MAP)
+                        continue;
+                    pp_rule *r = pp_rule_compile(&rs, &pack, doc->kids[k], NULL, &d);
+                    compiled += r != NULL;
+                    pp_rule_free(r);
+                }
+            }
+        }
+        /* a refusal always says why, with a position */
+        if (d.n) {
+            refused++;
+            CHECK(strstr(pp_buf_cstr(&out), "m.yaml:") == pp_buf_cstr(&out));
+        }
+        for (size_t i = 0; i < rs.n_jspecs; i++) {
+            free(rs.jspecs[i]->sig);
+            free(rs.jspecs[i]);
+        }
+        free(rs.jspecs);
+        json_decref(pack.params);
+        pp_yfile_free(f);
+        pp_buf_free(&out);
+        free(text);
+    }
+    CHECK(compiled > 100);
+    CHECK(refused > 50);
+}
+
 /* ---- docs/rules.md: every YAML example parses, every complete rule in them compiles ---------- */
 
 static void docs_examples(void)
@@ -1745,4 +1805,4 @@ static void docs_examples(void)
 PP_TEST_MAIN(TEST(yaml_positions), TEST(yaml_errors), TEST(lint_golden), TEST(lint_tests_required),
              TEST(operators), TEST(quantifiers), TEST(ports), TEST(nacls), TEST(iam), TEST(errors),
              TEST(unknowns), TEST(existence), TEST(joins), TEST(suppressions), TEST(overlays),
-             TEST(rule_tests), TEST(determinism), TEST(docs_examples))
+             TEST(rule_tests), TEST(determinism), TEST(docs_examples), TEST(mutations))
