@@ -378,6 +378,11 @@ static void env_for_server(const char *max_attempts)
     setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/parapet-test-credentials", 1);
     setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
     setenv("AWS_MAX_ATTEMPTS", max_attempts, 1);
+    /* A proxy from the machine's environment must not come between us and our server. */
+    const char *proxies[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+                             "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
+    for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++)
+        unsetenv(proxies[i]);
     setenv("PARAPET_RETRY_BASE_MS", "2", 1); /* test-only: keep backoff short */
 }
 
