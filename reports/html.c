@@ -25,8 +25,12 @@ extern const size_t pp_report_asset_js_len;
 
 /* Evidence larger than this is replaced by a pointer to report.json, to keep the page small. */
 #define EVIDENCE_MAX 8192
-/* Distinct evidence carried in the page at most; past it rows point to report.json. */
+/* Distinct evidence carried in the page: at most EVIDENCE_BUDGET, less when the rows alone
+ * bring the page near PAGE_TARGET, never less than EVIDENCE_MIN. Past it rows point to
+ * report.json. */
 #define EVIDENCE_BUDGET ((size_t)6 * 1024 * 1024)
+#define EVIDENCE_MIN    ((size_t)1024 * 1024)
+#define PAGE_TARGET     ((size_t)22 * 1024 * 1024)
 /* Rows of each change list shown in the summary; report.json has them all. */
 #define CHANGES_SHOWN 100
 
@@ -404,6 +408,16 @@ static int build_data(html_ctx *c, pp_buf *b)
             goto _too_big;
     }
 
+    /* what the finding rows will take without their evidence, to size the evidence budget */
+    size_t est = rows.len, budget = EVIDENCE_BUDGET;
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const pp_finding *f = &res->findings[i];
+        if (f->status != PP_STATUS_PASS || f->suppressed)
+            est += 40 + (f->message ? strlen(f->message) : 0) + (f->suppression ? 80 : 0);
+    }
+    if (est + budget > PAGE_TARGET)
+        budget = est + EVIDENCE_MIN < PAGE_TARGET ? PAGE_TARGET - est : EVIDENCE_MIN;
+
     bool first = true;
     for (size_t i = 0; i < res->n_findings; i++) {
         const pp_finding *f = &res->findings[i];
@@ -421,7 +435,7 @@ static int build_data(html_ctx *c, pp_buf *b)
             size_t known;
             if (rep_map_get(&ev.map, tmp.data, tmp.len, &known)) {
                 evi = (int)known;
-            } else if (ev_bytes + tmp.len <= EVIDENCE_BUDGET) {
+            } else if (ev_bytes + tmp.len <= budget) {
                 ev_bytes += tmp.len;
                 evi = strtab_id(&ev, pp_buf_cstr(&tmp));
             } else {

@@ -2,7 +2,7 @@
  * (100,000 resources: size and open time of report.html) and of the browser suite.
  *
  *   gen_report --out DIR [--resources N] [--formats LIST] [--hostile] [--plan] [--previous]
- *              [--history]
+ *              [--history] [--fail-pct N] [--unique-evidence]
  */
 #include "synth.h"
 
@@ -13,7 +13,7 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: gen_report --out DIR [--resources N] [--formats LIST] [--hostile] "
-                    "[--plan] [--previous] [--history]\n");
+                    "[--plan] [--previous] [--history] [--fail-pct N] [--unique-evidence]\n");
     return 2;
 }
 
@@ -32,6 +32,13 @@ int main(int argc, char **argv)
             if (pp_parse_long(argv[++i], 1, 10000000, &n) < 0)
                 return usage();
             o.resources = (size_t)n;
+        } else if (strcmp(argv[i], "--fail-pct") == 0 && i + 1 < argc) {
+            long n;
+            if (pp_parse_long(argv[++i], 0, 100, &n) < 0)
+                return usage();
+            o.fail_pct = (int)n;
+        } else if (strcmp(argv[i], "--unique-evidence") == 0) {
+            o.unique_evidence = true;
         } else if (strcmp(argv[i], "--hostile") == 0) {
             o.hostile = true;
         } else if (strcmp(argv[i], "--plan") == 0) {

@@ -289,10 +289,14 @@ static bool suppress_me(uint32_t h)
     return h % 17 == 3;
 }
 
+static int fail_override;
+static bool unique_evidence;
+
 static void add_finding(pp_results *res, const pp_rule_meta *m, const rule_def *d,
                         const pp_resource *r, const char *acct, const char *region,
                         const char *scope_id, int variant, bool plan, bool hostile)
 {
+    int fail_pct = fail_override ? fail_override : d->fail_pct;
     const char *rid = r ? r->id : scope_id;
     uint32_t h = mix(str_hash(d->id), str_hash(rid));
     if (variant)
@@ -317,7 +321,7 @@ static void add_finding(pp_results *res, const pp_rule_meta *m, const rule_def *
         f->status = PP_STATUS_UNKNOWN;
         f->message = pp_xstrdup("depends on a value known only after apply");
         f->evidence = json_pack("{s[s]}", "unknown", "ingress");
-    } else if ((int)(h % 100) < d->fail_pct || (hostile && r && strstr(r->id, "hostile"))) {
+    } else if ((int)(h % 100) < fail_pct || (hostile && r && strstr(r->id, "hostile"))) {
         f->status = PP_STATUS_FAIL;
         if (hostile && r && strstr(r->id, "hostile")) {
             f->message = pp_xstrdup("open to the world " SYNTH_XSS_SCRIPT);
@@ -330,6 +334,8 @@ static void add_finding(pp_results *res, const pp_rule_meta *m, const rule_def *
             f->evidence =
                 json_pack("{s[{sssisis[{ss}]}]}", "IpPermissions", "IpProtocol", "tcp", "FromPort",
                           22, "ToPort", 22, "IpRanges", "CidrIp", "0.0.0.0/0");
+            if (unique_evidence)
+                json_object_set_new(f->evidence, "GroupId", json_string(rid));
         }
         if (suppress_me(h)) {
             f->suppressed = true;
@@ -409,6 +415,8 @@ void synth_build(const synth_opts *o, synth *s)
 {
     memset(s, 0, sizeof(*s));
     s->plan = o->plan;
+    fail_override = o->fail_pct;
+    unique_evidence = o->unique_evidence;
     build_inventory(o, s);
     s->results = build_results(o, s->inventory, 0);
     if (o->previous)

@@ -10,11 +10,13 @@
 #include "pp_reports.h"
 
 typedef struct synth_opts {
-    size_t resources; /* inventory size (account resources included) */
-    bool hostile;     /* add resources with hostile names, tags and messages */
-    bool plan;        /* a Terraform plan: addresses, UNKNOWN, no accounts */
-    bool previous;    /* also build a previous evaluation */
-    bool history;     /* also build a trend history */
+    size_t resources;     /* inventory size (account resources included) */
+    bool hostile;         /* add resources with hostile names, tags and messages */
+    bool plan;            /* a Terraform plan: addresses, UNKNOWN, no accounts */
+    bool previous;        /* also build a previous evaluation */
+    bool history;         /* also build a trend history */
+    int fail_pct;         /* share of failing resources for every rule, 0 for the rules' own */
+    bool unique_evidence; /* evidence names its resource, so no two are alike (worst case) */
 } synth_opts;
 
 typedef struct synth {
