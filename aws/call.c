@@ -30,8 +30,6 @@ typedef struct call {
     int attempt;     /* attempts for the current page */
     int retry_cost;  /* quota taken by the current page's last retry */
     bool redirected; /* S3 sent us to the bucket's region once already */
-    bool active;     /* a transfer is queued or running */
-    bool finished;
     unsigned int seed;
     pp_xfer x;
 } call;
@@ -48,7 +46,6 @@ static int call_fail(call *k, const char *code, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     pp_wire_fail(k->resp, code, "%s", msg);
-    k->finished = true;
     pp_engine_count(k->client->engine, 0, 0, 0, 1);
     return PP_EAWS;
 }
@@ -159,7 +156,6 @@ static int submit(call *k, long delay_ms)
     x->not_before_ms = delay_ms > 0 ? pp_engine_now_ms() + delay_ms : 0;
     k->attempt++;
     k->resp->attempts++;
-    k->active = true;
     pp_engine_submit(k->client->engine, x);
     return 0;
 }
@@ -196,7 +192,6 @@ static void finish_ok(call *k)
     k->resp->ok = true;
     k->resp->data = k->result;
     k->result = NULL;
-    k->finished = true;
 }
 
 /* A page arrived: merge it and decide whether another one follows. */
@@ -355,7 +350,7 @@ static void attempt_done(call *k)
 }
 
 /* Validates the request and queues its first attempt. Local problems (unknown operation, bad
- * input, no endpoint) finish the call at once with PP_EINVAL semantics. */
+ * input, no endpoint) finish the call at once as "InvalidRequest", with nothing sent. */
 static void begin(call *k, pp_aws_client *c, const pp_aws_req *req, pp_aws_resp *resp, pp_waiter *w,
                   unsigned int seed)
 {
@@ -438,9 +433,7 @@ size_t pp_aws_call_many(pp_aws_client *c, const pp_aws_req *reqs, size_t n, pp_a
             pp_xfer *x = done;
             done = x->next;
             x->next = NULL;
-            call *k = x->owner;
-            k->active = false;
-            attempt_done(k);
+            attempt_done(x->owner);
         }
     }
     size_t failed = 0;
