@@ -534,12 +534,15 @@ static void *loop(void *arg)
         pp_xfer *ready = dequeue_ready(e, now, &wake);
         pthread_mutex_unlock(&e->lock);
 
+        bool freed = false;
         while (ready) {
             pp_xfer *x = ready;
             ready = x->next;
             x->next = NULL;
-            if (start(e, x) != 0)
+            if (start(e, x) != 0) {
                 finish(e, x, (int)CURLE_FAILED_INIT, true);
+                freed = true;
+            }
         }
         int still = 0;
         curl_multi_perform(e->multi, &still);
@@ -551,10 +554,14 @@ static void *loop(void *arg)
             pp_xfer *x = NULL;
             CURLcode code = msg->data.result;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-            if (x)
+            if (x) {
                 finish(e, x, (int)code, false);
+                freed = true;
+            }
         }
-        int64_t timeout = wake - pp_engine_now_ms();
+        /* A finished transfer frees a slot: start what waits for it now, not at the next
+         * socket event. */
+        int64_t timeout = freed ? 0 : wake - pp_engine_now_ms();
         if (timeout < 0)
             timeout = 0;
         if (timeout > 1000)
