@@ -73,11 +73,15 @@ int pp_path_parse(const char *text, pp_path *out, char *err, size_t errlen)
     out->text = pp_xstrdup(text);
     const char *p = text;
     int n_each = 0;
-    if (strcmp(p, "$") == 0) {
+    if (strcmp(p, "$") == 0 || strcmp(p, "$$") == 0) {
         out->root = true;
+        out->top = p[1] == '$';
         return 0;
     }
-    if (pp_str_startswith(p, "$.")) {
+    if (pp_str_startswith(p, "$$.")) {
+        out->root = out->top = true;
+        p += 3;
+    } else if (pp_str_startswith(p, "$.")) {
         out->root = true;
         p += 2;
     }
@@ -179,11 +183,12 @@ static bool compile_path(const pp_ynode *n, pp_cctx *c, pp_path *out, char **dec
         return false;
     }
     char *decl = declared_form(c->prefix, out);
-    if (*decl && c->type && !pp_type_has_path(c->type, decl)) {
+    const pp_type *t = out->top ? c->rule_type : c->type;
+    if (*decl && t && !pp_type_has_path(t, decl)) {
         if (c->prefix && *c->prefix && !out->root)
-            pp_ydiag(c->d, n, "path '%s' (%s) is not declared for %s", text, decl, c->type->name);
+            pp_ydiag(c->d, n, "path '%s' (%s) is not declared for %s", text, decl, t->name);
         else
-            pp_ydiag(c->d, n, "path '%s' is not declared for %s", text, c->type->name);
+            pp_ydiag(c->d, n, "path '%s' is not declared for %s", text, t->name);
         free(decl);
         pp_path_clear(out);
         return false;
@@ -1025,12 +1030,14 @@ static pp_join *compile_join(const pp_ynode *jn, pp_cctx *c)
         pp_ydiag(c->d, tn, "unknown resource type '%s'", tname);
         goto _fail;
     }
-    if ((on && on_any) || (!on && !on_any)) {
-        pp_ydiag(c->d, jn, "join needs either on (a key or a composite key) or on_any");
+    if (on && on_any) {
+        pp_ydiag(c->d, jn, "join takes on (a key or a composite key) or on_any, not both");
         goto _fail;
     }
-    if (!eq) {
-        pp_ydiag(c->d, jn, "join needs equals: the key in this resource");
+    if ((on || on_any) != (eq != NULL)) {
+        pp_ydiag(c->d, jn,
+                 eq ? "equals needs on or on_any: the key in the joined resource"
+                    : "join needs equals: the key in this resource");
         goto _fail;
     }
     /* the joined side's paths are checked against the joined type, from its root */
@@ -1038,15 +1045,16 @@ static pp_join *compile_join(const pp_ynode *jn, pp_cctx *c)
     char *saved_prefix = c->prefix;
     c->type = j->type;
     c->prefix = NULL;
-    bool ok = compile_keylist(on ? on : on_any, c, &j->on, &j->n_on);
+    /* without keys, a join relates every resource of the type in the same scope */
+    bool ok = !eq || compile_keylist(on ? on : on_any, c, &j->on, &j->n_on);
     c->type = saved_type;
     c->prefix = saved_prefix;
     if (!ok)
         goto _fail;
     j->on_any = on_any != NULL;
-    if (!compile_keylist(eq, c, &j->eq, &j->n_eq))
+    if (eq && !compile_keylist(eq, c, &j->eq, &j->n_eq))
         goto _fail;
-    if (j->on_any ? j->n_eq != 1 : j->n_eq != j->n_on) {
+    if (eq && (j->on_any ? j->n_eq != 1 : j->n_eq != j->n_on)) {
         pp_ydiag(c->d, eq,
                  j->on_any ? "with on_any, equals is one key" : "equals needs as many keys as on");
         goto _fail;

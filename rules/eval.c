@@ -201,7 +201,9 @@ static char *ctx_path(const struct ctx *c, const pp_path *p, size_t upto, const 
 {
     pp_buf b;
     pp_buf_init(&b, 0);
-    if (!p || !p->root)
+    if (p && p->top)
+        pp_buf_puts(&b, "$$");
+    else if (!p || !p->root)
         fmt_ctx(c, &b);
     if (p)
         fmt_segs(&b, p, upto, idx);
@@ -277,6 +279,7 @@ typedef bool (*visit_fn)(struct ctx *c, const pp_path *p, struct item *it, void 
 struct walk {
     struct ctx *c;
     const pp_path *p;
+    const pp_resource *res; /* whose document the walk starts in */
     bool from_root;
     visit_fn fn;
     void *ud;
@@ -351,8 +354,8 @@ static void walk_rec(struct walk *w, size_t i, const json_t *v, const json_t *un
     char what[200];
     switch (s->kind) {
     case PP_SEG_KEY: {
-        if (i == 0 && w->from_root && w->c->res->errors) {
-            const json_t *e = json_object_get(w->c->res->errors, s->key);
+        if (i == 0 && w->from_root && w->res->errors) {
+            const json_t *e = json_object_get(w->res->errors, s->key);
             if (e) {
                 snprintf(what, sizeof(what), "could not be collected (%s)",
                          json_is_string(e) ? json_string_value(e) : "error");
@@ -406,8 +409,9 @@ static void walk_rec(struct walk *w, size_t i, const json_t *v, const json_t *un
 static void walk(struct ctx *c, const pp_path *p, visit_fn fn, void *ud)
 {
     struct walk w = {.c = c, .p = p, .fn = fn, .ud = ud};
-    const json_t *base = p->root ? c->res->doc : c->cur;
-    const json_t *unk = p->root ? c->res->unknown : c->cur_unk;
+    w.res = p->top ? c->es->top : c->res;
+    const json_t *base = p->root ? w.res->doc : c->cur;
+    const json_t *unk = p->root ? w.res->unknown : c->cur_unk;
     w.from_root = p->root || c->at_root;
     walk_rec(&w, 0, base, unk);
 }
@@ -898,7 +902,7 @@ static void q_tally(struct qacc *a, tv r, char *path, const json_t *v, const pp_
 static tv q_element(struct ctx *c, const pp_path *p, const json_t *v, const json_t *unk,
                     const long *idx, struct qacc *a)
 {
-    struct ctx child = {c->es, c->res, v, unk, false, c, p, idx};
+    struct ctx child = {c->es, p->top ? c->es->top : c->res, v, unk, false, c, p, idx};
     tv r = a->n->match ? eval(&child, a->n->match, NULL) : TV_TRUE;
     q_tally(a, r, a->explain ? ctx_path(c, p, p->n, idx) : NULL, v, NULL);
     return r;
@@ -1284,12 +1288,16 @@ static tv eval_join(struct ctx *c, const pp_cond *n, json_t *ev)
                     j->type->name);
     }
     if (ev && r != TV_ERROR && r != TV_UNKNOWN) {
-        char *what = pp_xasprintf("the %s with %s = %s", j->type->name, j->on[0].path.text,
-                                  n_keys ? keys[0] : "(no key)");
+        /* the key as the rule names it: "ResourceId = vpc-1", or the scope for a key-less join */
+        char *keyed = j->n_on ? pp_xasprintf(" with %s = %s", j->on[0].path.text,
+                                             n_keys ? keys[0] : "(no key)")
+                              : pp_xstrdup(j->scope == PP_JS_REGION    ? " in this region"
+                                           : j->scope == PP_JS_ACCOUNT ? " in this account"
+                                                                       : "");
+        char *what = pp_xasprintf("the %s%s", j->type->name, keyed);
         if (!found.n && n->q != PP_Q_COUNT) {
             char msg[512];
-            snprintf(msg, sizeof(msg), "%sno %s with %s = %s", label, j->type->name,
-                     j->on[0].path.text, n_keys ? keys[0] : "(no key)");
+            snprintf(msg, sizeof(msg), "%sno %s%s", label, j->type->name, keyed);
             json_t *o = json_pack("{s:s, s:{s:s, s:s}}", "message", msg, "join", "type",
                                   j->type->name, "key", n_keys ? keys[0] : "");
             if (json_array_size(ev) < PP_EVIDENCE_MAX)
@@ -1300,6 +1308,7 @@ static tv eval_join(struct ctx *c, const pp_cond *n, json_t *ev)
             q_explain(c, n, &a, r, ev, what, true);
         }
         free(what);
+        free(keyed);
     }
     qacc_clear(&a);
     free(found.v);

@@ -67,9 +67,12 @@ size_t pp_ruleset_add_jspec(struct pp_ruleset *rs, pp_join *j)
         pp_buf_printf(&b, "|%s~%s", j->on[i].path.text, cap ? cap : "");
         free(cap);
     }
+    bool capture = false;
+    for (size_t i = 0; i < j->n_on; i++)
+        capture = capture || j->on[i].capture;
     for (size_t i = 0; i < rs->n_jspecs; i++)
-        /* a capture on the indexed side makes an index its own: compare pointers then */
-        if (strcmp(rs->jspecs[i]->sig, b.data) == 0 && !j->on[0].capture) {
+        /* a capture on the indexed side makes an index its own */
+        if (strcmp(rs->jspecs[i]->sig, b.data) == 0 && !capture) {
             pp_buf_free(&b);
             return i;
         }

@@ -114,6 +114,7 @@ typedef struct pp_pseg {
 typedef struct pp_path {
     char *text; /* as written */
     bool root;  /* "$." : from the resource document, not the current element */
+    bool top;   /* "$$." : from the finding's own resource, even inside a join */
     pp_pseg *segs;
     size_t n;
     bool multi; /* has [] */

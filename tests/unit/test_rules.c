@@ -1413,6 +1413,59 @@ static void joins(void)
     CHECK(rs->n_jspecs == 5);
     pp_inventory_free(iv);
     pp_ruleset_free(rs);
+
+    /* a key-less join relates everything of the type in the scope; $$. reads the finding's own
+     * resource from inside a join (the NAT of a private subnet's route is in its AZ) */
+    rs = load("- id: CHANNEL\n  title: t\n  description: d\n  severity: high\n"
+              "  resource: AWS::Config::ConfigurationRecorder\n"
+              "  assert: { any: { join: { type: AWS::Config::DeliveryChannel } } }\n"
+              "- id: NAT-AZ\n  title: t\n  description: d\n  severity: high\n"
+              "  resource: AWS::EC2::Subnet\n"
+              "  assert:\n"
+              "    all:\n"
+              "      join: { type: AWS::EC2::RouteTable, on: 'Associations[].SubnetId', equals: "
+              "SubnetId }\n"
+              "      match:\n"
+              "        all:\n"
+              "          path: Routes[]\n"
+              "          match:\n"
+              "            any:\n"
+              "              - { path: NatGatewayId, op: absent }\n"
+              "              - any:\n"
+              "                  join: { type: AWS::EC2::NatGateway, on: NatGatewayId, equals: "
+              "NatGatewayId }\n"
+              "                  match:\n"
+              "                    any:\n"
+              "                      join: { type: AWS::EC2::Subnet, on: SubnetId, equals: "
+              "SubnetId }\n"
+              "                      match: { path: AvailabilityZone, op: eq, value_path: "
+              "$$.AvailabilityZone }\n");
+    if (!rs)
+        return;
+    iv = inv("[{'type': 'AWS::Config::ConfigurationRecorder', 'id': 'r1', 'doc': {}},"
+             " {'type': 'AWS::Config::ConfigurationRecorder', 'id': 'r2', 'region': 'eu-west-1', "
+             "'doc': {}},"
+             " {'type': 'AWS::Config::DeliveryChannel', 'id': 'ch', 'doc': {}},"
+             " {'type': 'AWS::EC2::Subnet', 'id': 'pub-a', 'doc': {'SubnetId': 'pub-a', "
+             "'AvailabilityZone': 'a'}},"
+             " {'type': 'AWS::EC2::Subnet', 'id': 'priv-a', 'doc': {'SubnetId': 'priv-a', "
+             "'AvailabilityZone': 'a'}},"
+             " {'type': 'AWS::EC2::Subnet', 'id': 'priv-b', 'doc': {'SubnetId': 'priv-b', "
+             "'AvailabilityZone': 'b'}},"
+             " {'type': 'AWS::EC2::NatGateway', 'id': 'nat-a', 'doc': {'NatGatewayId': 'nat-a', "
+             "'SubnetId': 'pub-a'}},"
+             " {'type': 'AWS::EC2::RouteTable', 'id': 'rt', 'doc': {'Associations': [{'SubnetId': "
+             "'priv-a'}, {'SubnetId': 'priv-b'}], 'Routes': [{'GatewayId': 'local'}, "
+             "{'NatGatewayId': 'nat-a'}]}}]");
+    CHECK_STR(st(rs, iv, "CHANNEL", "r1"), "PASS");
+    CHECK_STR(st(rs, iv, "CHANNEL", "r2"), "FAIL");
+    m = msg_of(rs, iv, "CHANNEL", "r2");
+    CHECK_STR(m, "no AWS::Config::DeliveryChannel in this region");
+    free(m);
+    CHECK_STR(st(rs, iv, "NAT-AZ", "priv-a"), "PASS");
+    CHECK_STR(st(rs, iv, "NAT-AZ", "priv-b"), "FAIL");
+    pp_inventory_free(iv);
+    pp_ruleset_free(rs);
 }
 
 /* ---- suppressions
