@@ -16,7 +16,7 @@ PROVIDER = "registry.terraform.io/hashicorp/aws"
 
 def sg(i, rnd):
     ingress = []
-    for k in range(rnd.randint(8, 20)):
+    for k in range(rnd.randint(9, 24)):
         port = rnd.choice([22, 80, 443, 3389, 5432, 6379, 8080, 9000 + k])
         ingress.append({
             "cidr_blocks": [rnd.choice(["10.0.0.0/16", "0.0.0.0/0", "172.16.%d.0/24" % (k % 250)])

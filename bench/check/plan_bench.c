@@ -4,6 +4,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <time.h>
 
@@ -33,6 +36,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: plan_bench PLAN.json [runs]\n");
         return 2;
     }
+#if defined(__GLIBC__)
+    mallopt(M_MXFAST, 0); /* as parapet check does */
+#endif
     long runs = 1;
     if (argc > 2 && pp_parse_long(argv[2], 1, 100, &runs) < 0)
         return 2;
