@@ -1,7 +1,9 @@
 /* Output shapes: the small text format of shapes_def.c, parsed once into a type graph, and the
  * two decoders that walk a response (an XML tree or a JSON value) through it into the AWS CLI's
  * output shape. Elements a shape does not declare are never dropped: they are decoded
- * generically (first letter upper-cased, text as strings) and logged at debug level. */
+ * generically and logged at debug level. In XML that means the first letter upper-cased and text
+ * as strings; JSON 1.1 keys already are member names and stay as they are; REST-JSON keys get
+ * their first letter upper-cased, recursively. A JSON null is an absent member, as in the SDKs. */
 #include "wire.h"
 
 #include <ctype.h>
