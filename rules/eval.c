@@ -1867,6 +1867,41 @@ static void eval_exists_scope(struct estate *es, const pp_rule *rule, const stru
     }
 }
 
+static bool list_has(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, item, n) == 0)
+            return true;
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
+
+/* Was the type collected at all in this scope? A scan records every call it makes, so a scope
+ * without a single record for the type's service was not looked at (`scan --services ec2` says
+ * nothing about GuardDuty): an existence rule has nothing to say there. Inventories without any
+ * coverage (imports, tests) rely on their scope list alone. */
+static bool collected(const pp_inventory *inv, const pp_type *t, const char *account,
+                      const char *region)
+{
+    size_t nc = pp_inventory_coverage_count(inv);
+    if (!nc)
+        return true;
+    for (size_t i = 0; i < nc; i++) {
+        const pp_coverage *c = pp_inventory_coverage_at(inv, i);
+        if (!pp_str_eq(c->account, account))
+            continue;
+        if (region && !pp_str_eq(c->region, t->global ? "global" : region))
+            continue;
+        if (c->types ? list_has(c->types, t->name) : pp_str_eq(c->service, t->service))
+            return true;
+    }
+    return false;
+}
+
 static void eval_exists_rule(struct estate *es, const pp_rule *rule, struct fvec *out)
 {
     size_t n_scopes;
@@ -1893,6 +1928,8 @@ static void eval_exists_rule(struct estate *es, const pp_rule *rule, struct fvec
         rlist_add(e->val, rs[i]);
     }
     for (size_t s = 0; s < n_scopes; s++) {
+        if (!collected(es->inv, rule->type, scopes[s].account, scopes[s].region))
+            continue;
         pp_resource fake = {.account = scopes[s].account, .region = scopes[s].region};
         pp_buf_reset(&b);
         scope_key(&fake, rule->per_region ? PP_JS_REGION : PP_JS_ACCOUNT, &b);

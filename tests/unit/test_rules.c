@@ -1207,6 +1207,17 @@ static void existence(void)
             "{'Status': 'ENABLED'}},"
             " {'coverage': {'region': 'ap-south-1', 'service': 'guardduty', 'operation': "
             "'ListDetectors', 'error': 'AccessDenied: no'}},"
+            /* a scan records every call: these say what was looked at */
+            " {'coverage': {'region': 'us-east-1', 'service': 'guardduty', 'ok': true}},"
+            " {'coverage': {'region': 'eu-west-1', 'service': 'guardduty', 'ok': true}},"
+            " {'coverage': {'account': '444455556666', 'region': 'us-east-1', 'service': "
+            "'guardduty', 'ok': true}},"
+            " {'coverage': {'region': 'us-east-1', 'service': 'cloudtrail', 'ok': true}},"
+            " {'coverage': {'account': '444455556666', 'region': 'us-east-1', 'service': "
+            "'cloudtrail', 'ok': true}},"
+            " {'coverage': {'region': 'us-east-1', 'service': 'ec2', 'ok': true}},"
+            " {'coverage': {'region': 'eu-west-1', 'service': 'ec2', 'types': "
+            "'AWS::EC2::Subnet', 'ok': true}},"
             " {'type': 'AWS::CloudTrail::Trail', 'id': 'regional', 'doc': {'IsMultiRegionTrail': "
             "false, 'Status': {'IsLogging': true}}},"
             " {'type': 'AWS::CloudTrail::Trail', 'id': 'stopped', 'region': 'eu-west-1', 'doc': "
@@ -1227,6 +1238,8 @@ static void existence(void)
     CHECK_STR(st(rs, iv, "MAN", "111122223333"), "MANUAL");
     CHECK_STR(st(rs, iv, "MAN", "444455556666"), "MANUAL");
     CHECK_STR(st(rs, iv, "NC", "111122223333"), "ERROR");
+    /* ap-south-1 had no ec2 calls: nothing to say about its subnets */
+    CHECK_STR(st(rs, iv, "SUBNETS", "111122223333/ap-south-1#public-a"), "none");
     char *m = msg_of(rs, iv, "GD", "111122223333/eu-west-1");
     CHECK_STR(m, "none of the 1 AWS::GuardDuty::Detector in 111122223333/eu-west-1 satisfies "
                  "the rule");
@@ -1252,10 +1265,18 @@ static void existence(void)
     pp_results_free(r);
     pp_inventory_free(iv);
 
+    /* a scan that left GuardDuty out (--services ec2) says nothing about detectors */
+    iv = inv("[{'scope': ['111122223333', 'us-east-1']}, {'coverage': {'region': 'us-east-1', "
+             "'service': 'ec2', 'operation': 'DescribeVpcs', 'ok': true}}]");
+    CHECK_STR(st(rs, iv, "GD", "111122223333/us-east-1"), "none");
+    CHECK_STR(st(rs, iv, "SUBNETS", "111122223333/us-east-1#public-a"), "FAIL");
+    pp_inventory_free(iv);
+
     /* without a scope list the assessed scopes come from the data */
     iv = inv("[{'type': 'AWS::GuardDuty::Detector', 'id': 'd1', 'region': 'eu-west-1', 'doc': "
-             "{'Status': 'ENABLED'}}, {'coverage': {'region': 'us-west-2', 'service': 'ec2', "
-             "'operation': 'DescribeVpcs', 'ok': true}}]");
+             "{'Status': 'ENABLED'}}, {'coverage': {'region': 'us-west-2', 'service': "
+             "'guardduty', 'operation': 'ListDetectors', 'ok': true}}, {'coverage': {'region': "
+             "'eu-west-1', 'service': 'guardduty', 'operation': 'ListDetectors', 'ok': true}}]");
     CHECK_STR(st(rs, iv, "GD", "111122223333/eu-west-1"), "PASS");
     CHECK_STR(st(rs, iv, "GD", "111122223333/us-west-2"), "FAIL");
     pp_inventory_free(iv);
