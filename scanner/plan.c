@@ -1314,6 +1314,42 @@ _fail:
     return NULL;
 }
 
+/* Types whose Terraform id is another attribute (a name the configuration sets, the id of the
+ * default object a resource adopts): while `id` is unknown until apply, that value is it. */
+static const char *const id_sources[][2] = {
+    {"aws_default_route_table", "default_route_table_id"},
+    {"aws_default_network_acl", "default_network_acl_id"},
+    {"aws_s3_bucket", "bucket"},
+    {"aws_iam_user", "name"},
+    {"aws_iam_group", "name"},
+    {"aws_iam_role", "name"},
+    {"aws_config_configuration_recorder", "name"},
+    {"aws_config_delivery_channel", "name"},
+    {"aws_cloudwatch_metric_alarm", "alarm_name"},
+    {"aws_cloudwatch_log_metric_filter", "name"},
+    {"aws_cloudwatch_log_group", "name"},
+};
+
+static const char *known_str(const json_t *after, const json_t *unk, const char *k)
+{
+    const json_t *v = json_object_get(after, k);
+    if (json_is_true(unk) || json_is_true(json_object_get(unk, k)) || !json_is_string(v) ||
+        !*json_string_value(v))
+        return NULL;
+    return json_string_value(v);
+}
+
+static const char *known_id(const char *type, const json_t *after, const json_t *unk)
+{
+    const char *id = known_str(after, unk, "id");
+    for (size_t i = 0; !id && i < sizeof(id_sources) / sizeof(id_sources[0]); i++)
+        if (strcmp(type, id_sources[i][0]) == 0)
+            id = known_str(after, unk, id_sources[i][1]);
+    if (!id && strcmp(type, "aws_iam_account_password_policy") == 0)
+        id = "iam-account-password-policy"; /* the provider's fixed id */
+    return id;
+}
+
 /* One resource_changes element. */
 static int read_change(pp_plan *p, jscan *s, size_t idx)
 {
@@ -1386,10 +1422,9 @@ static int read_change(pp_plan *p, jscan *s, size_t idx)
                  : unk               ? json_incref((json_t *)unk)
                                      : NULL;
     }
-    const json_t *id = json_object_get(after, "id");
-    bool id_unknown = json_is_true(unk) || json_is_true(json_object_get(unk, "id"));
-    if (json_is_string(id) && *json_string_value(id) && !id_unknown) {
-        r->id = pp_xstrdup(json_string_value(id));
+    const char *id = known_id(type, after, unk);
+    if (id) {
+        r->id = pp_xstrdup(id);
     } else {
         r->id = pp_xstrdup(address);
         r->id_synthetic = true;

@@ -541,11 +541,30 @@ static const char *const route_fields[][2] = {
     {"instance_id", "InstanceId"},
 };
 
+static bool route_destination(const char *api)
+{
+    return pp_str_startswith(api, "Destination");
+}
+
 static void route_from(pp_plan_ctx *ctx, const pp_plan_rc *top, on e, tv t)
 {
+    /* A route has one target; the others stay unknown (computed) until apply but are empty. */
+    bool target_known = false;
+    for (size_t i = 0; i < sizeof(route_fields) / sizeof(route_fields[0]); i++) {
+        tv f = tk(t, route_fields[i][0]);
+        if (route_destination(route_fields[i][1]))
+            continue;
+        if (tv_nstr(f))
+            target_known = true;
+        else if (top && tv_unk(f) && !tv_sens(f) && pp_plan_cfg_expr(top, route_fields[i][0]))
+            target_known = true; /* set in the configuration: resolved or unknown, it is the one */
+    }
     for (size_t i = 0; i < sizeof(route_fields) / sizeof(route_fields[0]); i++) {
         tv f = tk(t, route_fields[i][0]);
         if (!f.v && !tv_unk(f) && !tv_sens(f))
+            continue;
+        if (target_known && tv_unk(f) && !route_destination(route_fields[i][1]) &&
+            !(top && pp_plan_cfg_expr(top, route_fields[i][0])))
             continue;
         if (top && tv_unk(f))
             put_ref(ctx, top, e, route_fields[i][1], route_fields[i][0], "id");
@@ -619,8 +638,11 @@ static void map_rt_assoc(pp_plan_ctx *ctx, pp_plan_rc *rc)
         return;
     }
     pp_plan_note_merged(ctx, rc, rt);
-    on e = a_obj(as);
     bool main_assoc = strcmp(rc->type, "aws_main_route_table_association") == 0;
+    for (size_t i = 0; main_assoc && i < json_array_size(as.d); i++)
+        if (json_is_true(json_object_get(json_array_get(as.d, i), "Main")))
+            return; /* a default route table already is the main one */
+    on e = a_obj(as);
     o_known(e, "Main", json_boolean(main_assoc));
     o_known(e, "RouteTableAssociationId", json_string(rc->id));
     o_known(e, "RouteTableId", json_string(rt->id));
@@ -1147,8 +1169,10 @@ static void map_sg_rule(pp_plan_ctx *ctx, pp_plan_rc *rc)
         s.cidrs6 = tk(t, "ipv6_cidr_blocks");
         s.prefixes = tk(t, "prefix_list_ids");
         tv src = tk(t, "source_security_group_id");
-        /* computed: unknown on create even when cidr_blocks is the source */
-        if (unset_on_create(rc, "source_security_group_id"))
+        /* computed, so unknown on create even when it is not the source: the provider makes it
+         * conflict with cidr_blocks, ipv6_cidr_blocks and self */
+        if (unset_on_create(rc, "source_security_group_id") || tv_len(s.cidrs) ||
+            tv_len(s.cidrs6) || tv_bool(s.self) == 1)
             src = (tv){NULL, NULL, NULL};
         else if (tv_unk(src) && !tv_sens(src))
             group_ref = ref_value(ctx, rc, "source_security_group_id", "id");
@@ -1949,7 +1973,6 @@ static pp_resource *principal_doc(pp_plan_ctx *ctx, pp_plan_rc *rc, const princi
         a_push_unknown(o_arr(o, "GroupList"));
     if (k == &pk_role)
         o_unknown(o, "AssumeRolePolicyDocument");
-    pp_plan_doc_register(ctx, k->type, id, r);
     free(n);
     free(id);
     return r;

@@ -398,6 +398,331 @@ static void sensitive_values(void)
     pp_plan_free(p);
 }
 
+/* The type, id, ARN and region of the document at `address`. */
+#define CHECK_RES(inv, addr_, type_, id_, arn_, region_)                                           \
+    do {                                                                                           \
+        pp_resource *r_ = by_address((inv), (addr_));                                              \
+        CHECK(r_ != NULL);                                                                         \
+        if (r_) {                                                                                  \
+            CHECK_STR(r_->type, (type_));                                                          \
+            CHECK_STR(r_->id, (id_));                                                              \
+            const char *a_ = (arn_);                                                               \
+            if (a_)                                                                                \
+                CHECK_STR(r_->arn, a_);                                                            \
+            else                                                                                   \
+                CHECK(r_->arn == NULL);                                                            \
+            CHECK_STR(r_->region, (region_));                                                      \
+        }                                                                                          \
+    } while (0)
+
+/* tests/fixtures/plans/types: every mapper, merges into known ids, default objects, protocol
+ * spellings, existing (no-op) principals and topics, synthetic parents, S3 defaults for a new
+ * bucket, provider aliases, per-resource regions and default_tags. */
+static void types_fixture(void)
+{
+    pp_plan *p = NULL;
+    CHECK_INT(pp_plan_load_file(fixture("types/plan.json"), NULL, &p), 0);
+    if (!p)
+        return;
+    const pp_plan_stats *st = pp_plan_stats_get(p);
+    CHECK_INT(st->changes, 48);
+    CHECK_INT(st->evaluated, 48);
+    CHECK_INT(st->documents, 28);
+    CHECK_INT(st->merged, 20);
+    CHECK_INT(st->synthetic, 5);
+    pp_inventory *inv = pp_plan_inventory(p);
+    /* children whose parent is nowhere: not evaluated on their own, not documents */
+    CHECK(by_address(inv, "aws_kms_alias.orphan") == NULL);
+    CHECK(by_address(inv, "aws_sns_topic_subscription.elsewhere") == NULL);
+    CHECK(by_address(inv, "aws_main_route_table_association.m") == NULL);
+    char *s = dump(pp_plan_merged_into(p, "aws_security_group.protos"));
+    CHECK_STR(s, "[\"aws_vpc_security_group_egress_rule.dns\",\"aws_security_group_rule.same_dns\","
+                 "\"aws_security_group_rule.from_sg\"]");
+    free(s);
+    CHECK_DOC(
+        inv, "aws_default_security_group.default",
+        "{\"Description\":\"default VPC security group\",\"GroupId\":\"aws_default_security_group"
+        ".default\",\"GroupName\":\"default\",\"IpPermissions\":[{\"IpProtocol\":\"-1\",\"IpRange"
+        "s\":[],\"Ipv6Ranges\":[],\"PrefixListIds\":[],\"UserIdGroupPairs\":[{\"GroupId\":\"aws_d"
+        "efault_security_group.default\"}]}],\"IpPermissionsEgress\":[],\"OwnerId\":null,\"Securi"
+        "tyGroupArn\":null,\"VpcId\":\"vpc-0aaa\"}",
+        "{\"OwnerId\":true,\"SecurityGroupArn\":true}");
+    CHECK_RES(inv, "aws_default_security_group.default", "AWS::EC2::SecurityGroup",
+              "aws_default_security_group.default", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_security_group.protos",
+        "{\"Description\":\"d\",\"GroupId\":\"sg-0protos\",\"GroupName\":\"protos\",\"IpPermissio"
+        "ns\":[{\"FromPort\":53,\"IpProtocol\":\"udp\",\"IpRanges\":[{\"CidrIp\":\"10.0.0.0/8\","
+        "\"Description\":\"a\"},{\"CidrIp\":\"172.16.0.0/12\",\"Description\":\"a\"}],\"Ipv6Range"
+        "s\":[],\"PrefixListIds\":[],\"ToPort\":53,\"UserIdGroupPairs\":[]},{\"FromPort\":8,\"IpP"
+        "rotocol\":\"icmp\",\"IpRanges\":[],\"Ipv6Ranges\":[{\"CidrIpv6\":\"::/0\"}],\"PrefixList"
+        "Ids\":[{\"PrefixListId\":\"pl-123\"}],\"ToPort\":0,\"UserIdGroupPairs\":[]},{\"FromPort"
+        "\":0,\"IpProtocol\":\"tcp\",\"IpRanges\":[],\"Ipv6Ranges\":[],\"PrefixListIds\":[],\"ToP"
+        "ort\":65535,\"UserIdGroupPairs\":[{\"Description\":\"peers\",\"GroupId\":\"sg-0peer\"},{"
+        "\"Description\":\"peers\",\"GroupId\":\"sg-0cross\",\"UserId\":\"444455556666\"},{\"Desc"
+        "ription\":\"peers\",\"GroupName\":\"legacy-name\"}]},{\"IpProtocol\":\"-1\",\"IpRanges\""
+        ":[{\"CidrIp\":\"0.0.0.0/0\"}],\"Ipv6Ranges\":[],\"PrefixListIds\":[],\"UserIdGroupPairs"
+        "\":[]},{\"FromPort\":0,\"IpProtocol\":\"icmpv6\",\"IpRanges\":[{\"CidrIp\":\"192.168.0.0"
+        "/16\"}],\"Ipv6Ranges\":[],\"PrefixListIds\":[],\"ToPort\":0,\"UserIdGroupPairs\":[]},{\""
+        "FromPort\":5432,\"IpProtocol\":\"tcp\",\"IpRanges\":[],\"Ipv6Ranges\":[],\"PrefixListIds"
+        "\":[],\"ToPort\":5432,\"UserIdGroupPairs\":[{\"GroupId\":\"aws_default_security_group.de"
+        "fault\"}]}],\"IpPermissionsEgress\":[{\"FromPort\":53,\"IpProtocol\":\"udp\",\"IpRanges"
+        "\":[{\"CidrIp\":\"10.0.0.2/32\",\"Description\":\"resolver\"}],\"Ipv6Ranges\":[],\"Prefi"
+        "xListIds\":[],\"ToPort\":53,\"UserIdGroupPairs\":[]}],\"OwnerId\":\"111122223333\",\"Sec"
+        "urityGroupArn\":\"arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0protos\",\"Tags"
+        "\":[{\"Key\":\"env\",\"Value\":\"prod\"},{\"Key\":\"team\",\"Value\":\"net\"}],\"VpcId\""
+        ":\"vpc-0aaa\"}",
+        "-");
+    CHECK_RES(inv, "aws_security_group.protos", "AWS::EC2::SecurityGroup", "sg-0protos",
+              "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0protos", "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_default_network_acl.default",
+        "{\"Associations\":[{\"NetworkAclId\":\"acl-0dflt\",\"SubnetId\":\"subnet-0a\"}],\"Entrie"
+        "s\":[{\"Egress\":false,\"IcmpTypeCode\":{\"Code\":-1,\"Type\":8},\"Ipv6CidrBlock\":\"::/"
+        "0\",\"Protocol\":\"58\",\"RuleAction\":\"allow\",\"RuleNumber\":90},{\"CidrBlock\":\"0.0"
+        ".0.0/0\",\"Egress\":false,\"PortRange\":{\"From\":1000,\"To\":2000},\"Protocol\":\"17\","
+        "\"RuleAction\":\"deny\",\"RuleNumber\":95},{\"CidrBlock\":\"0.0.0.0/0\",\"Egress\":false"
+        ",\"Protocol\":\"-1\",\"RuleAction\":\"deny\",\"RuleNumber\":32767},{\"CidrBlock\":\"0.0."
+        "0.0/0\",\"Egress\":true,\"Protocol\":\"-1\",\"RuleAction\":\"deny\",\"RuleNumber\":32767"
+        "}],\"IsDefault\":true,\"NetworkAclId\":\"acl-0dflt\",\"OwnerId\":\"111122223333\",\"Tags"
+        "\":[],\"VpcId\":\"vpc-0aaa\"}",
+        "-");
+    CHECK_RES(inv, "aws_default_network_acl.default", "AWS::EC2::NetworkAcl", "acl-0dflt", NULL,
+              "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_network_acl.partial",
+        "{\"Associations\":[{\"NetworkAclAssociationId\":null,\"NetworkAclId\":\"acl-0part\",\"Su"
+        "bnetId\":\"subnet-0b\"}],\"Entries\":[null,{\"CidrBlock\":\"10.0.0.0/8\",\"Egress\":true"
+        ",\"PortRange\":{\"From\":443,\"To\":443},\"Protocol\":\"6\",\"RuleAction\":\"allow\",\"R"
+        "uleNumber\":100},{\"CidrBlock\":\"0.0.0.0/0\",\"Egress\":false,\"Protocol\":\"-1\",\"Rul"
+        "eAction\":\"deny\",\"RuleNumber\":32767},{\"CidrBlock\":\"0.0.0.0/0\",\"Egress\":true,\""
+        "Protocol\":\"-1\",\"RuleAction\":\"deny\",\"RuleNumber\":32767}],\"IsDefault\":false,\"N"
+        "etworkAclId\":\"acl-0part\",\"OwnerId\":\"111122223333\",\"VpcId\":\"vpc-0aaa\"}",
+        "{\"Associations\":[{\"NetworkAclAssociationId\":true}],\"Entries\":[true,false,false,fal"
+        "se]}");
+    CHECK_RES(inv, "aws_network_acl.partial", "AWS::EC2::NetworkAcl", "acl-0part", NULL,
+              "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_default_route_table.main",
+        "{\"Associations\":[{\"Main\":true,\"RouteTableId\":\"rtb-0main\"}],\"OwnerId\":null,\"Ro"
+        "uteTableId\":\"rtb-0main\",\"Routes\":[{\"DestinationCidrBlock\":\"0.0.0.0/0\",\"Gateway"
+        "Id\":\"igw-0abc\",\"Origin\":\"CreateRoute\",\"State\":\"active\"},{\"DestinationCidrBlo"
+        "ck\":\"10.1.0.0/16\",\"NatGatewayId\":\"aws_nat_gateway.a\",\"Origin\":\"CreateRoute\","
+        "\"State\":\"active\"}],\"VpcId\":null}",
+        "{\"OwnerId\":true,\"VpcId\":true}");
+    CHECK_RES(inv, "aws_default_route_table.main", "AWS::EC2::RouteTable", "rtb-0main", NULL,
+              "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_internet_gateway.igw",
+        "{\"Attachments\":[{\"State\":\"available\",\"VpcId\":\"vpc-0aaa\"}],\"InternetGatewayId"
+        "\":\"igw-0abc\",\"OwnerId\":\"111122223333\",\"Tags\":[]}",
+        "-");
+    CHECK_RES(inv, "aws_internet_gateway.igw", "AWS::EC2::InternetGateway", "igw-0abc", NULL,
+              "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_subnet.pub",
+        "{\"CidrBlock\":\"10.0.9.0/24\",\"DefaultForAz\":false,\"MapPublicIpOnLaunch\":true,\"Sub"
+        "netId\":\"subnet-0pub\",\"Tags\":[],\"VpcId\":\"vpc-0aaa\"}",
+        "-");
+    CHECK_RES(inv, "aws_subnet.pub", "AWS::EC2::Subnet", "subnet-0pub", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_nat_gateway.a",
+        "{\"ConnectivityType\":\"public\",\"NatGatewayAddresses\":[{\"AllocationId\":null,\"Assoc"
+        "iationId\":null,\"IsPrimary\":true,\"NetworkInterfaceId\":null,\"PrivateIp\":null,\"Publ"
+        "icIp\":null}],\"NatGatewayId\":\"aws_nat_gateway.a\",\"SubnetId\":\"subnet-0pub\",\"VpcI"
+        "d\":\"vpc-0aaa\"}",
+        "{\"NatGatewayAddresses\":[{\"AllocationId\":true,\"AssociationId\":true,\"NetworkInterfa"
+        "ceId\":true,\"PrivateIp\":true,\"PublicIp\":true}]}");
+    CHECK_RES(inv, "aws_nat_gateway.a", "AWS::EC2::NatGateway", "aws_nat_gateway.a", NULL,
+              "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_vpc_endpoint.s3",
+        "{\"DnsEntries\":null,\"DnsOptions\":null,\"Groups\":null,\"IpAddressType\":null,\"Networ"
+        "kInterfaceIds\":null,\"OwnerId\":null,\"PolicyDocument\":{\"Statement\":[{\"Action\":\"s"
+        "3:GetObject\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Resource\":\"*\"}]},\"PrivateDn"
+        "sEnabled\":null,\"RequesterManaged\":null,\"RouteTableIds\":[\"rtb-0main\",\"rtb-0extra"
+        "\"],\"ServiceName\":\"com.amazonaws.eu-west-1.s3\",\"State\":null,\"SubnetIds\":null,\"V"
+        "pcEndpointId\":\"aws_vpc_endpoint.s3\",\"VpcEndpointType\":\"Gateway\",\"VpcId\":\"vpc-0"
+        "aaa\"}",
+        "{\"DnsEntries\":true,\"DnsOptions\":true,\"Groups\":true,\"IpAddressType\":true,\"Networ"
+        "kInterfaceIds\":true,\"OwnerId\":true,\"PrivateDnsEnabled\":true,\"RequesterManaged\":tr"
+        "ue,\"State\":true,\"SubnetIds\":true}");
+    CHECK_RES(inv, "aws_vpc_endpoint.s3", "AWS::EC2::VPCEndpoint", "aws_vpc_endpoint.s3", NULL,
+              "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_instance.west",
+        "{\"ImageId\":\"ami-1\",\"InstanceId\":\"aws_instance.west\",\"InstanceType\":\"t3.micro"
+        "\",\"MetadataOptions\":null,\"Monitoring\":{\"State\":\"disabled\"},\"SecurityGroups\":["
+        "{\"GroupName\":\"default\"}],\"SubnetId\":null}",
+        "{\"MetadataOptions\":true,\"SubnetId\":true}");
+    CHECK_RES(inv, "aws_instance.west", "AWS::EC2::Instance", "aws_instance.west", NULL,
+              "us-west-2");
+    CHECK_DOC(
+        inv, "aws_kms_key.k",
+        "{\"Aliases\":[{\"AliasArn\":null,\"AliasName\":\"alias/k\",\"TargetKeyId\":\"aws_kms_key"
+        ".k\"}],\"KeyMetadata\":{\"Arn\":\"aws_kms_key.k\",\"CustomerMasterKeySpec\":\"SYMMETRIC_"
+        "DEFAULT\",\"Description\":\"k\",\"Enabled\":true,\"KeyId\":\"aws_kms_key.k\",\"KeyManage"
+        "r\":\"CUSTOMER\",\"KeySpec\":\"SYMMETRIC_DEFAULT\",\"KeyState\":\"Enabled\",\"KeyUsage\""
+        ":\"ENCRYPT_DECRYPT\",\"MultiRegion\":true},\"KeyPolicy\":null,\"KeyRotationEnabled\":fal"
+        "se,\"RotationPeriodInDays\":null}",
+        "{\"Aliases\":[{\"AliasArn\":true}],\"KeyPolicy\":true,\"RotationPeriodInDays\":true}");
+    CHECK_RES(inv, "aws_kms_key.k", "AWS::KMS::Key", "aws_kms_key.k", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_cloudtrail.sel",
+        "{\"AdvancedEventSelectors\":[{\"FieldSelectors\":[{\"Equals\":[\"Management\"],\"Field\""
+        ":\"eventCategory\"}],\"Name\":\"mgmt\"}],\"EventSelectors\":[{\"DataResources\":[{\"Type"
+        "\":\"AWS::S3::Object\",\"Values\":[\"arn:aws:s3\"]}],\"ExcludeManagementEventSources\":["
+        "],\"IncludeManagementEvents\":true,\"ReadWriteType\":\"WriteOnly\"}],\"HasCustomEventSel"
+        "ectors\":true,\"HasInsightSelectors\":true,\"HomeRegion\":\"eu-west-1\",\"IncludeGlobalS"
+        "erviceEvents\":true,\"IsMultiRegionTrail\":false,\"LogFileValidationEnabled\":false,\"Na"
+        "me\":\"sel\",\"S3BucketName\":\"b\",\"SnsTopicName\":\"arn:aws:sns:eu-west-1:11112222333"
+        "3:t\",\"Status\":{\"IsLogging\":false},\"TrailARN\":\"aws_cloudtrail.sel\"}",
+        "-");
+    CHECK_RES(inv, "aws_cloudtrail.sel", "AWS::CloudTrail::Trail", "aws_cloudtrail.sel", NULL,
+              "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_config_configuration_recorder.solo",
+        "{\"Status\":{\"name\":\"solo\",\"recording\":false},\"name\":\"solo\",\"recordingGroup\""
+        ":{\"allSupported\":false,\"includeGlobalResourceTypes\":false,\"recordingStrategy\":{\"u"
+        "seOnly\":\"INCLUSION_BY_RESOURCE_TYPES\"},\"resourceTypes\":[\"AWS::EC2::Instance\"]},\""
+        "recordingMode\":null,\"roleARN\":\"arn:aws:iam::111122223333:role/c\"}",
+        "{\"recordingMode\":true}");
+    CHECK_RES(inv, "aws_config_configuration_recorder.solo", "AWS::Config::ConfigurationRecorder",
+              "solo", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_config_delivery_channel.c",
+        "{\"configSnapshotDeliveryProperties\":{\"deliveryFrequency\":\"Six_Hours\"},\"name\":\"c"
+        "\",\"s3BucketName\":\"cfg-bucket\"}",
+        "-");
+    CHECK_RES(inv, "aws_config_delivery_channel.c", "AWS::Config::DeliveryChannel", "c", NULL,
+              "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_guardduty_detector.off",
+        "{\"DataSources\":null,\"DetectorId\":\"aws_guardduty_detector.off\",\"Features\":[{\"Add"
+        "itionalConfiguration\":[{\"Name\":\"EKS_ADDON_MANAGEMENT\",\"Status\":\"DISABLED\"}],\"N"
+        "ame\":\"RUNTIME_MONITORING\",\"Status\":\"ENABLED\"}],\"FindingPublishingFrequency\":nul"
+        "l,\"Status\":\"DISABLED\"}",
+        "{\"DataSources\":true,\"FindingPublishingFrequency\":true}");
+    CHECK_RES(inv, "aws_guardduty_detector.off", "AWS::GuardDuty::Detector",
+              "aws_guardduty_detector.off", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_iam_group.admins",
+        "{\"Arn\":null,\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::aws:policy/Read"
+        "OnlyAccess\",\"PolicyName\":\"ReadOnlyAccess\"}],\"GroupId\":null,\"GroupName\":\"admins"
+        "\",\"GroupPolicyList\":[{\"PolicyDocument\":{\"Statement\":[{\"Action\":\"*\",\"Effect\""
+        ":\"Allow\",\"Resource\":\"*\"}],\"Version\":\"2012-10-17\"},\"PolicyName\":\"all\"}],\"P"
+        "ath\":\"/\"}",
+        "{\"Arn\":true,\"GroupId\":true}");
+    CHECK_RES(inv, "aws_iam_group.admins", "AWS::IAM::Group", "admins", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_iam_user.ops",
+        "{\"Arn\":\"arn:aws:iam::111122223333:user/ops\",\"AttachedManagedPolicies\":[null,{\"Pol"
+        "icyArn\":\"arn:aws:iam::aws:policy/ReadOnlyAccess\",\"PolicyName\":\"ReadOnlyAccess\"}],"
+        "\"GroupList\":[null,\"admins\",\"readers\"],\"Path\":\"/\",\"PermissionsBoundary\":{\"Pe"
+        "rmissionsBoundaryArn\":\"arn:aws:iam::111122223333:policy/boundary\",\"PermissionsBounda"
+        "ryType\":\"Policy\"},\"Tags\":[],\"UserId\":\"AIDAOPS\",\"UserName\":\"ops\",\"UserPolic"
+        "yList\":[null,{\"PolicyDocument\":null,\"PolicyName\":\"inline\"}]}",
+        "{\"AttachedManagedPolicies\":[true,false],\"GroupList\":[true,false,false],\"UserPolicyL"
+        "ist\":[true,{\"PolicyDocument\":true}]}");
+    CHECK_RES(inv, "aws_iam_user.ops", "AWS::IAM::User", "ops",
+              "arn:aws:iam::111122223333:user/ops", "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_iam_account_password_policy.weak",
+        "{\"AccountId\":null,\"PasswordPolicy\":{\"AllowUsersToChangePassword\":true,\"ExpirePass"
+        "words\":false,\"HardExpiry\":false,\"MinimumPasswordLength\":8,\"RequireLowercaseCharact"
+        "ers\":false,\"RequireNumbers\":false,\"RequireSymbols\":false,\"RequireUppercaseCharacte"
+        "rs\":false}}",
+        "{\"AccountId\":true}");
+    CHECK_RES(inv, "aws_iam_account_password_policy.weak", "AWS::::Account",
+              "iam-account-password-policy", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_sns_topic.old",
+        "{\"Attributes\":{\"ContentBasedDeduplication\":\"false\",\"FifoTopic\":\"false\",\"KmsMa"
+        "sterKeyId\":\"alias/aws/sns\",\"Owner\":\"111122223333\",\"Policy\":{\"Statement\":[]},"
+        "\"SignatureVersion\":\"1\",\"TopicArn\":\"arn:aws:sns:eu-west-1:111122223333:old\"},\"Su"
+        "bscriptions\":[null],\"Tags\":[],\"TopicArn\":\"arn:aws:sns:eu-west-1:111122223333:old\""
+        "}",
+        "{\"Subscriptions\":[true]}");
+    CHECK_RES(inv, "aws_sns_topic.old", "AWS::SNS::Topic", "arn:aws:sns:eu-west-1:111122223333:old",
+              "arn:aws:sns:eu-west-1:111122223333:old", "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_s3_bucket.logs",
+        "{\"LocationConstraint\":\"eu-west-1\",\"LoggingEnabled\":{\"TargetBucket\":\"audit-bucke"
+        "t\",\"TargetPrefix\":\"logs/\"},\"Name\":\"logs-bucket\",\"Policy\":null,\"PublicAccessB"
+        "lockConfiguration\":{\"BlockPublicAcls\":true,\"BlockPublicPolicy\":true,\"IgnorePublicA"
+        "cls\":false,\"RestrictPublicBuckets\":true},\"ServerSideEncryptionConfiguration\":{\"Rul"
+        "es\":[{\"ApplyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":\"aws:kms\"},\"BucketKey"
+        "Enabled\":true}]}}",
+        "{\"Policy\":true}");
+    CHECK_RES(inv, "aws_s3_bucket.logs", "AWS::S3::Bucket", "logs-bucket", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_s3_bucket.bare",
+        "{\"LocationConstraint\":\"eu-west-1\",\"Name\":\"bare-bucket\",\"PublicAccessBlockConfig"
+        "uration\":{\"BlockPublicAcls\":true,\"BlockPublicPolicy\":true,\"IgnorePublicAcls\":true"
+        ",\"RestrictPublicBuckets\":true},\"ServerSideEncryptionConfiguration\":{\"Rules\":[{\"Ap"
+        "plyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":\"AES256\"},\"BucketKeyEnabled\":fa"
+        "lse}]}}",
+        "-");
+    CHECK_RES(inv, "aws_s3_bucket.bare", "AWS::S3::Bucket", "bare-bucket", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_s3_bucket.old",
+        "{\"LocationConstraint\":\"eu-west-1\",\"Name\":\"old-bucket\",\"PublicAccessBlockConfigu"
+        "ration\":null,\"ServerSideEncryptionConfiguration\":{\"Rules\":[{\"ApplyServerSideEncryp"
+        "tionByDefault\":{\"SSEAlgorithm\":\"AES256\"},\"BucketKeyEnabled\":false}]}}",
+        "{\"PublicAccessBlockConfiguration\":true}");
+    CHECK_RES(inv, "aws_s3_bucket.old", "AWS::S3::Bucket", "old-bucket", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_vpc.v6",
+        "{\"CidrBlock\":\"10.9.0.0/16\",\"IsDefault\":false,\"Tags\":null,\"VpcId\":\"aws_vpc.v6"
+        "\"}",
+        "{\"Tags\":true}");
+    CHECK_RES(inv, "aws_vpc.v6", "AWS::EC2::VPC", "aws_vpc.v6", NULL, "ap-south-1");
+    CHECK_DOC(
+        inv, "aws_network_acl_rule.external",
+        "{\"Associations\":null,\"Entries\":[{\"CidrBlock\":\"0.0.0.0/0\",\"Egress\":true,\"Proto"
+        "col\":\"-1\",\"RuleAction\":\"deny\",\"RuleNumber\":5},null],\"IsDefault\":null,\"Networ"
+        "kAclId\":\"acl-0else\",\"VpcId\":null}",
+        "{\"Associations\":true,\"Entries\":[false,true],\"IsDefault\":true,\"VpcId\":true}");
+    CHECK_RES(inv, "aws_network_acl_rule.external", "AWS::EC2::NetworkAcl",
+              "aws_network_acl_rule.external", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_route.orphan",
+        "{\"RouteTableId\":\"rtb-0other\",\"Routes\":[null,{\"DestinationCidrBlock\":\"0.0.0.0/0"
+        "\",\"GatewayId\":\"igw-0abc\",\"Origin\":\"CreateRoute\",\"State\":\"active\"}],\"VpcId"
+        "\":null}",
+        "{\"Routes\":[true,false],\"VpcId\":true}");
+    CHECK_RES(inv, "aws_route.orphan", "AWS::EC2::RouteTable", "aws_route.orphan", NULL,
+              "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_config_configuration_recorder_status.elsewhere",
+        "{\"Status\":{\"name\":\"elsewhere\",\"recording\":true},\"name\":\"elsewhere\",\"recordi"
+        "ngGroup\":null,\"roleARN\":null}",
+        "{\"recordingGroup\":true,\"roleARN\":true}");
+    CHECK_RES(inv, "aws_config_configuration_recorder_status.elsewhere",
+              "AWS::Config::ConfigurationRecorder",
+              "aws_config_configuration_recorder_status.elsewhere", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_iam_policy_attachment.shared",
+        "{\"Arn\":null,\"AssumeRolePolicyDocument\":null,\"AttachedManagedPolicies\":[null,{\"Pol"
+        "icyArn\":\"arn:aws:iam::aws:policy/ReadOnlyAccess\",\"PolicyName\":\"ReadOnlyAccess\"}],"
+        "\"RoleName\":\"outside\",\"RolePolicyList\":[null]}",
+        "{\"Arn\":true,\"AssumeRolePolicyDocument\":true,\"AttachedManagedPolicies\":[true,false]"
+        ",\"RolePolicyList\":[true]}");
+    CHECK_RES(inv, "aws_iam_policy_attachment.shared", "AWS::IAM::Role",
+              "aws_iam_policy_attachment.shared:outside", NULL, "eu-west-1");
+    CHECK_DOC(
+        inv, "aws_iam_role_policy.outside",
+        "{\"Arn\":null,\"AssumeRolePolicyDocument\":null,\"AttachedManagedPolicies\":[null],\"Rol"
+        "eName\":\"outside\",\"RolePolicyList\":[null,{\"PolicyDocument\":{\"Statement\":[{\"Acti"
+        "on\":\"*\",\"Effect\":\"Allow\",\"Resource\":\"*\"}],\"Version\":\"2012-10-17\"},\"Polic"
+        "yName\":\"p\"}]}",
+        "{\"Arn\":true,\"AssumeRolePolicyDocument\":true,\"AttachedManagedPolicies\":[true],\"Rol"
+        "ePolicyList\":[true,false]}");
+    CHECK_RES(inv, "aws_iam_role_policy.outside", "AWS::IAM::Role",
+              "aws_iam_role_policy.outside:outside", NULL, "eu-west-1");
+    pp_plan_free(p);
+}
+
 /* ---- refusals ---------------------------------------------------------------------------------
  */
 
@@ -813,6 +1138,7 @@ static void suppression(void)
 
 PP_TEST_MAIN(TEST(basic_summary), TEST(addresses_and_actions), TEST(security_groups),
              TEST(network_acls_and_routes), TEST(kms_trail_config_guardduty), TEST(iam),
-             TEST(sensitive_values), TEST(refusals), TEST(accepted_versions_and_unknown_keys),
-             TEST(documents_follow_type_registry), TEST(ignore_parser), TEST(locator_basic),
-             TEST(locator_lexer), TEST(baseline_errors), TEST(suppression))
+             TEST(types_fixture), TEST(sensitive_values), TEST(refusals),
+             TEST(accepted_versions_and_unknown_keys), TEST(documents_follow_type_registry),
+             TEST(ignore_parser), TEST(locator_basic), TEST(locator_lexer), TEST(baseline_errors),
+             TEST(suppression))
