@@ -349,6 +349,18 @@ static void attempt_done(call *k)
     submit(k, delay);
 }
 
+/* The page size parapet asks for. PARAPET_PAGE_SIZE (test-only, documented in docs/testing.md)
+ * shrinks it so integration tests exercise paging without seeding thousands of resources; it is
+ * raised to what each API accepts at least (EC2 describes take 5 or more). */
+static int page_size(const pp_op *op)
+{
+    const char *env = getenv("PARAPET_PAGE_SIZE");
+    long v;
+    if (!env || pp_parse_long(env, 1, 1000, &v) || v >= op->limit)
+        return op->limit;
+    return v < 5 ? 5 : (int)v;
+}
+
 /* Validates the request and queues its first attempt. Local problems (unknown operation, bad
  * input, no endpoint) finish the call at once as "InvalidRequest", with nothing sent. */
 static void begin(call *k, pp_aws_client *c, const pp_aws_req *req, pp_aws_resp *resp, pp_waiter *w,
@@ -391,7 +403,7 @@ static void begin(call *k, pp_aws_client *c, const pp_aws_req *req, pp_aws_resp 
     if (req->paginate && k->op->limit_key && k->op->limit > 0 &&
         !json_object_get(k->input, k->op->limit_key) &&
         (k->svc->proto != PP_PROTO_EC2 || ec2_limit_allowed(k->input)))
-        json_object_set_new(k->input, k->op->limit_key, json_integer(k->op->limit));
+        json_object_set_new(k->input, k->op->limit_key, json_integer(page_size(k->op)));
     if (encode_page(k) != 0) {
         call_fail(k, "InvalidRequest", "%s", pp_err_msg());
         return;

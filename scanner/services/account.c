@@ -115,15 +115,23 @@ static int collect(pp_collect_ctx *ctx)
     }
     size_t i;
     json_t *row;
+    bool root = false;
     json_array_foreach(rows, i, row)
     {
         const char *user = pp_json_str(row, "user");
-        if (pp_str_eq(user, "<root_account>"))
+        if (pp_str_eq(user, "<root_account>")) {
             json_object_set(res->doc, "CredentialReport", row);
-        else if (pp_json_str(row, "arn"))
+            root = true;
+        } else if (pp_json_str(row, "arn"))
             pp_collect_attach(ctx, "AWS::IAM::User", "Arn", pp_json_str(row, "arn"),
                               "CredentialReport", json_incref(row));
     }
+    /* AWS always reports the root user; a report without it cannot support the root-user
+     * controls, which must then be ERROR rather than judged on nothing. */
+    if (!root)
+        pp_resource_set_error(res, "CredentialReport",
+                              "GetCredentialReport: InvalidResponse: the credential report has no "
+                              "<root_account> row");
     json_decref(rows);
     json_decref(doc);
     return 0;

@@ -212,7 +212,9 @@ class ScanTest(TestCase):
                     if r["region"] == region]
             self.assertEqual(len(ours), len(api))
             for o, a in zip(ours, api):
-                self.assertEqual({k: v for k, v in norm(o).items() if k != "Status"}, norm(a))
+                # "status" is a moto addition to the recorder (not in AWS's model; boto3 drops it)
+                self.assertEqual({k: v for k, v in norm(o).items() if k not in ("Status", "status")},
+                                 norm(a))
                 self.assertIn("recording", o["Status"])
 
         trails = by_type["AWS::CloudTrail::Trail"]
@@ -246,7 +248,13 @@ class ScanTest(TestCase):
         self.assertEqual(policies[0]["Document"]["Statement"][0]["Action"], "ec2:Describe*")
         account = by_type["AWS::::Account"][0]["document"]
         self.assertEqual(account["AccountId"], harness.MAIN_ACCOUNT)
-        self.assertEqual(account["CredentialReport"]["user"], "<root_account>")
+        # moto's credential report has no <root_account> row (AWS's always has): the collector
+        # must say so rather than leave the root-user controls to judge nothing.
+        root = [r for r in by_type["AWS::::Account"]][0]
+        if "CredentialReport" in account:
+            self.assertEqual(account["CredentialReport"]["user"], "<root_account>")
+        else:
+            self.assertIn("<root_account>", root["errors"]["CredentialReport"])
 
     def test_second_account_through_assume_role(self):
         accounts = os.path.join(self.tmp, "accounts.yaml")
@@ -307,9 +315,10 @@ class ScanTest(TestCase):
         rc, out, err, _ = self.scan("--services", "ec2", db=db)
         rows = inventory(env, db)
         self.assertTrue(any(r["type"] == "AWS::EC2::SecurityGroup" for r in rows))
-        rc, out, err = run(["history", "--db", db], env)
+        rc, out, err = run(["history", "--db", db, "--format", "json"], env)
         self.assertEqual(rc, 0, err)
-        self.assertIn("incomplete", out)
+        snaps = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual([s["complete"] for s in snaps], [False, True])
 
 
 class LeastPrivilegeTest(TestCase):
@@ -330,6 +339,15 @@ class LeastPrivilegeTest(TestCase):
             seed_account(m, lambda svc, region: m.client(svc, region=region), REGIONS[:1], 2, 2)
             iam = m.client("iam")
             full = self.policy()
+            # moto checks three actions under names AWS does not use (the shipped policy keeps
+            # AWS's names); grant moto's spelling alongside so the test measures our declarations.
+            # (moto's S3 action map misses ?publicAccessBlock and ?encryption and checks
+            # s3:ListBucket for them.)
+            moto_names = {"cloudwatch:DescribeAlarms": "monitoring:DescribeAlarms",
+                          "s3:GetBucketPublicAccessBlock": "s3:ListBucket",
+                          "s3:GetEncryptionConfiguration": "s3:ListBucket"}
+            for st in full["Statement"]:
+                st["Action"] += [moto_names[a] for a in st["Action"] if a in moto_names]
             no_kms = json.loads(json.dumps(full))
             for st in no_kms["Statement"]:
                 st["Action"] = [a for a in st["Action"] if not a.startswith("kms:")]
