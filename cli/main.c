@@ -107,6 +107,9 @@ static const pp_cmd commands[] = {
      "FAIL; sensitive values are never printed. Rules that need the whole account (GuardDuty\n"
      "or Config in every region) are UNKNOWN for a plan.\n"
      "\n"
+     "  --policies DIR     policy pack folder (repeatable; default: the shipped packs)\n"
+     "  --env NAME         environment overlay (policies/<pack>/environments/NAME.yaml)\n"
+     "  --suppressions FILE  suppressions file (YAML), as for scan\n"
      "  --format F         text (default), json (the native report), sarif (GitHub code\n"
      "                     scanning), junit (Jenkins); --out FILE.sarif/.xml/.json implies it\n"
      "  --out FILE         write there instead of stdout\n"
@@ -118,6 +121,7 @@ static const pp_cmd commands[] = {
      "                     and line of each resource, and `# parapet:ignore RULE reason\n"
      "                     until=YYYY-MM-DD` comments on, above or inside a resource block\n"
      "                     (or its module block) suppress that rule for it\n"
+     "  --quiet            no one-line count on stderr after json/sarif/junit or --out\n"
      "\n"
      "Expired suppressions stop applying and are reported on stderr. Exit 0: nothing failed;\n"
      "1: a FAIL at or above --fail-on; 2: invalid plan, policy, baseline or usage; 3: a rule\n"
@@ -163,7 +167,10 @@ static const pp_cmd commands[] = {
      "  --account A        only resources of account A\n"
      "  --region R         only resources of region R (\"global\" for IAM)\n"
      "\n"
-     "Exit 0 on success, 2 on bad usage, a bad line (FILE:LINE: why) or an unusable database.\n",
+     "import takes the run lock like scan (one run at a time); reading never waits.\n"
+     "\n"
+     "Exit 0 on success, 2 on bad usage, a bad line (FILE:LINE: why) or an unusable database,\n"
+     "4 when another run holds the database.\n",
      pp_cmd_inventory},
     {"history", "list the snapshots in the database with their counts and failures",
      "parapet history [--db FILE] [--format text|json]\n"
