@@ -865,6 +865,9 @@ struct qitem {
 struct qacc {
     const pp_cond *n;
     int t, f, u, e;
+    /* a list on the path could not be read (missing, not collected, unknown): it may hold any
+     * number of items, which only `count` has to take into account */
+    tv unseen;
     bool explain;
     struct qitem *items;
     size_t n_items, cap_items;
@@ -908,16 +911,32 @@ static tv q_element(struct ctx *c, const pp_path *p, const json_t *v, const json
     return r;
 }
 
+/* Did the walk stop above a `[]`, so that a whole list (not one item) went unread? */
+static bool list_unread(const pp_path *p, size_t seg)
+{
+    for (size_t i = seg; i < p->n; i++)
+        if (p->segs[i].kind == PP_SEG_EACH)
+            return true;
+    return false;
+}
+
 static bool q_visit(struct ctx *c, const pp_path *p, struct item *it, void *ud)
 {
     struct qacc *a = ud;
     const pp_cond *n = a->n;
+    bool unread = it->st != IT_OK && list_unread(p, it->seg);
     if (it->st == IT_ERROR) {
         q_tally(a, TV_ERROR, NULL, NULL, NULL);
+        if (unread)
+            a->unseen = TV_ERROR;
     } else if (it->st == IT_UNKNOWN) {
         q_tally(a, TV_UNKNOWN, NULL, NULL, NULL);
+        if (unread && a->unseen != TV_ERROR)
+            a->unseen = TV_UNKNOWN;
     } else if (it->st == IT_MISSING) {
         if (!n->dflt) {
+            if (unread)
+                a->unseen = TV_ERROR;
             char *path = ctx_path(c, p, it->seg, it->idx);
             char label[160];
             fmt_label(c, label, sizeof(label));
@@ -1062,9 +1081,9 @@ static void qacc_clear(struct qacc *a)
 
 static tv eval_quant_path(struct ctx *c, const pp_cond *n, json_t *ev)
 {
-    struct qacc a = {.n = n, .explain = ev != NULL};
+    struct qacc a = {.n = n, .unseen = TV_FALSE, .explain = ev != NULL};
     walk(c, &n->path, q_visit, &a);
-    tv r = q_result(c->es, n, &a, TV_FALSE);
+    tv r = q_result(c->es, n, &a, a.unseen);
     if (ev && r != TV_ERROR && r != TV_UNKNOWN) {
         char *base = ctx_path(c, NULL, 0, NULL);
         char *what = pp_xasprintf("%s%s%s", base, *base && !n->path.root ? "." : "", n->path.text);

@@ -710,6 +710,22 @@ static void quantifiers(void)
     CHECK_INT(count_for(r, "NONE"), 3);
     pp_results_free(r);
     pp_inventory_free(iv);
+
+    /* a list that could not be read may hold any number of items: count cannot pass on it
+     * (found by the CIS 1.13 test: at most one active key, keys not collected) */
+    iv = inv("[{'type': 'AWS::EC2::SecurityGroup', 'id': 'no-tags', 'doc': {'GroupName': 'x'}},"
+             " {'type': 'AWS::EC2::SecurityGroup', 'id': 'tags-failed', 'doc': {'GroupName': 'x'},"
+             " 'errors': {'Tags': 'DescribeTags: Throttling: slow down'}},"
+             " {'type': 'AWS::EC2::SecurityGroup', 'id': 'one-bad-tag', 'doc': {'GroupName': 'x',"
+             " 'Tags': [{'Value': 'v'}, {'Key': 'k1'}, {'Key': 'k2'}]}}]");
+    CHECK_STR(st(rs, iv, "COUNT", "no-tags"), "ERROR");
+    CHECK_STR(st(rs, iv, "COUNT", "tags-failed"), "ERROR");
+    /* an item that cannot be judged is still one item: two matches already exceed le 1 */
+    CHECK_STR(st(rs, iv, "COUNT", "one-bad-tag"), "FAIL");
+    m = msg_of(rs, iv, "COUNT", "no-tags");
+    CHECK_STR(m, "Tags is missing");
+    free(m);
+    pp_inventory_free(iv);
     pp_ruleset_free(rs);
 }
 
