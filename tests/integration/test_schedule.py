@@ -678,8 +678,8 @@ class ArtifactTest(TestCase):
 
     def test_help_for_every_command(self):
         commands = help_commands()
-        self.assertEqual(set(commands), {"doctor", "scan", "evaluate", "check", "report",
-                                         "iam-policy", "inventory", "history", "rules"})
+        self.assertTrue({"doctor", "scan", "evaluate", "check", "report", "iam-policy",
+                         "inventory", "history", "rules"} <= set(commands), commands)
         for c in commands:
             rc, out, err = run(["help", c], harness.clean_env(self.tmp))
             self.assertEqual(rc, 0, err)
