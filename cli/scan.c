@@ -307,6 +307,10 @@ int pp_cmd_scan(int argc, char **argv)
     fflush(stdout);
 
 _exit:
+    /* An unfinished writer may hold an open batch: roll it back before the lock row is deleted,
+     * or the rollback would bring the row back. */
+    pp_store_writer_free(w);
+    w = NULL;
     if (run_started && notify_urls && notify_urls[0]) {
         /* A run that stopped half-way is reported with the error it printed. */
         char *error = evaluated ? NULL : pp_redact(pp_err_msg());
