@@ -23,14 +23,14 @@ enum pp_proto {
 };
 
 typedef struct pp_service {
-    const char *name;            /* parapet's name, used on the command line: "config" */
-    const char *signing_name;    /* SigV4 scope service: "config", "monitoring" */
-    const char *host_prefix;     /* "config" -> config.<region>.amazonaws.com */
-    const char *env_name;        /* AWS_ENDPOINT_URL_<env_name>: "CONFIG_SERVICE" */
-    const char *config_name;     /* key in a [services x] section: "config_service" */
-    const char *api_version;     /* "2014-11-12" */
-    const char *target_prefix;   /* JSON 1.1 X-Amz-Target prefix, else NULL */
-    const char *json_version;    /* "1.1" for JSON protocols */
+    const char *name;          /* parapet's name, used on the command line: "config" */
+    const char *signing_name;  /* SigV4 scope service: "config", "monitoring" */
+    const char *host_prefix;   /* "config" -> config.<region>.amazonaws.com */
+    const char *env_name;      /* AWS_ENDPOINT_URL_<env_name>: "CONFIG_SERVICE" */
+    const char *config_name;   /* key in a [services x] section: "config_service" */
+    const char *api_version;   /* "2014-11-12" */
+    const char *target_prefix; /* JSON 1.1 X-Amz-Target prefix, else NULL */
+    const char *json_version;  /* "1.1" for JSON protocols */
     enum pp_proto proto;
     bool global; /* one endpoint per partition, signed in its home region (IAM) */
 } pp_service;
@@ -109,7 +109,8 @@ const char *pp_aws_ini_get_sub(const pp_aws_ini *ini, const char *section, const
                                const char *sub);
 bool pp_aws_ini_has_section(const pp_aws_ini *ini, const char *section);
 
-/* ---- SigV4 ------------------------------------------------------------------------------------ */
+/* ---- SigV4 ------------------------------------------------------------------------------------
+ */
 
 typedef struct pp_http_header {
     const char *name;
@@ -129,9 +130,9 @@ typedef struct pp_sigv4_input {
     const char *session_token; /* when set, X-Amz-Security-Token is added and signed */
     const char *region;
     const char *service;
-    const char *amz_date;  /* "20150830T123600Z" */
-    bool normalize_path;   /* false for S3 */
-    bool s3_payload_hash;  /* S3: sign x-amz-content-sha256 */
+    const char *amz_date; /* "20150830T123600Z" */
+    bool normalize_path;  /* false for S3 */
+    bool s3_payload_hash; /* S3: sign x-amz-content-sha256 */
 } pp_sigv4_input;
 
 typedef struct pp_sigv4_output {
@@ -176,10 +177,10 @@ void pp_aws_engine_stats(pp_aws_engine *e, pp_aws_stats *out);
 typedef struct pp_aws_client pp_aws_client;
 
 typedef struct pp_aws_client_options {
-    const char *profile;      /* --profile: explicit, so environment keys are ignored */
-    const char *endpoint_url; /* --endpoint-url: for every service */
-    const char *region;       /* --region's first value or NULL: env, then profile */
-    int max_attempts;         /* 0: AWS_MAX_ATTEMPTS, else 3 */
+    const char *profile;          /* --profile: explicit, so environment keys are ignored */
+    const char *endpoint_url;     /* --endpoint-url: for every service */
+    const char *region;           /* --region's first value or NULL: env, then profile */
+    int max_attempts;             /* 0: AWS_MAX_ATTEMPTS, else 3 */
     bool allow_insecure_endpoint; /* http:// to a non-loopback host */
 } pp_aws_client_options;
 
@@ -197,8 +198,8 @@ int pp_aws_client_creds(pp_aws_client *c, pp_creds *out);
 /* Where the credentials came from, for `doctor`, without secrets. */
 const char *pp_aws_client_cred_source(pp_aws_client *c);
 /* Endpoint URL and signing region for a service in a region. Caller frees *url. */
-int pp_aws_client_endpoint(pp_aws_client *c, const pp_service *svc, const char *region,
-                           char **url, const char **signing_region);
+int pp_aws_client_endpoint(pp_aws_client *c, const pp_service *svc, const char *region, char **url,
+                           const char **signing_region);
 /* S3 bucket addressing for the URL above: true (path-style, <url>/<bucket>/<key>) whenever the
  * endpoint is configured (--endpoint-url, AWS_ENDPOINT_URL*, profile), false for the AWS default,
  * where the bucket goes into the host (<bucket>.s3.<region>.amazonaws.com; SDKs still use
@@ -215,8 +216,8 @@ typedef struct pp_aws_req {
     const char *service;
     const char *operation;
     const char *region;
-    json_t *input; /* borrowed */
-    bool paginate; /* follow the op's paging and concatenate its result_keys */
+    json_t *input;                /* borrowed */
+    bool paginate;                /* follow the op's paging and concatenate its result_keys */
     const char *client_token_key; /* writes: input key that makes a retry idempotent; a
                                      random UUID is filled in when the input has none */
 } pp_aws_req;
