@@ -39,6 +39,13 @@
         .query_keys = qkeys, .output = out                                                         \
     }
 
+/* A REST write (remediation): method, URI template, never retried without a client token. */
+#define REST_WRITE(svc, op, perm, method_, uri_, out)                                              \
+    {                                                                                              \
+        .service = svc, .name = op, .permission = perm, .method = method_, .uri = uri_,            \
+        .output = out, .mutating = true                                                            \
+    }
+
 static const pp_op ops[] = {
     /* ---- IAM (query, global) ---- */
     IAM_PAGED("GetAccountAuthorizationDetails", "GetAccountAuthorizationDetailsResult",
@@ -101,6 +108,37 @@ static const pp_op ops[] = {
     WRITE("iam", "UpdateAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy", NULL),
     WRITE("ec2", "CreateFlowLogs", "ec2:CreateFlowLogs", "CreateFlowLogsResult"),
     WRITE("kms", "EnableKeyRotation", "kms:EnableKeyRotation", NULL),
+    /* remediation: corrections (issue 8) */
+    WRITE("ec2", "RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", NULL),
+    WRITE("ec2", "RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", NULL),
+    WRITE("ec2", "DeleteNetworkAclEntry", "ec2:DeleteNetworkAclEntry", NULL),
+    WRITE("iam", "UpdateAccessKey", "iam:UpdateAccessKey", NULL),
+    WRITE("iam", "DetachUserPolicy", "iam:DetachUserPolicy", NULL),
+    WRITE("iam", "DeleteUserPolicy", "iam:DeleteUserPolicy", NULL),
+    WRITE("iam", "CreateRole", "iam:CreateRole", "GetRoleResult"),
+    WRITE("iam", "PutRolePolicy", "iam:PutRolePolicy", NULL),
+    WRITE("iam", "CreateServiceLinkedRole", "iam:CreateServiceLinkedRole", "GetRoleResult"),
+    WRITE("kms", "CreateKey", "kms:CreateKey", "DescribeKeyResponse"),
+    WRITE("kms", "CreateAlias", "kms:CreateAlias", NULL),
+    WRITE("cloudtrail", "CreateTrail", "cloudtrail:CreateTrail", NULL),
+    WRITE("cloudtrail", "UpdateTrail", "cloudtrail:UpdateTrail", NULL),
+    WRITE("cloudtrail", "StartLogging", "cloudtrail:StartLogging", NULL),
+    WRITE("config", "PutConfigurationRecorder", "config:PutConfigurationRecorder", NULL),
+    WRITE("config", "PutDeliveryChannel", "config:PutDeliveryChannel", NULL),
+    WRITE("config", "StartConfigurationRecorder", "config:StartConfigurationRecorder", NULL),
+    WRITE("logs", "CreateLogGroup", "logs:CreateLogGroup", NULL),
+    WRITE("logs", "PutMetricFilter", "logs:PutMetricFilter", NULL),
+    WRITE("cloudwatch", "PutMetricAlarm", "cloudwatch:PutMetricAlarm", NULL),
+    WRITE("sns", "CreateTopic", "sns:CreateTopic", NULL),
+    WRITE("sns", "Subscribe", "sns:Subscribe", NULL),
+    REST_WRITE("s3", "CreateBucket", "s3:CreateBucket", "PUT", "/{Bucket}", NULL),
+    REST_WRITE("s3", "PutBucketPolicy", "s3:PutBucketPolicy", "PUT", "/{Bucket}?policy", NULL),
+    REST_WRITE("s3", "PutBucketTagging", "s3:PutBucketTagging", "PUT", "/{Bucket}?tagging", NULL),
+    REST_WRITE("s3", "PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock", "PUT",
+               "/{Bucket}?publicAccessBlock", NULL),
+    REST_WRITE("s3", "PutBucketLogging", "s3:PutBucketLogging", "PUT", "/{Bucket}?logging", NULL),
+    REST_WRITE("guardduty", "UpdateDetector", "guardduty:UpdateDetector", "POST",
+               "/detector/{DetectorId}", NULL),
     {.service = "guardduty",
      .name = "CreateDetector",
      .permission = "guardduty:CreateDetector",
@@ -182,6 +220,9 @@ static const pp_op ops[] = {
          "BucketLoggingStatus"),
     REST("s3", "GetBucketEncryption", "s3:GetEncryptionConfiguration", "GET",
          "/{Bucket}?encryption", NULL, "GetBucketEncryptionOutput"),
+    /* remediation re-reads whether a bucket is parapet's */
+    REST("s3", "GetBucketTagging", "s3:GetBucketTagging", "GET", "/{Bucket}?tagging", NULL,
+         "Tagging"),
 };
 #define N_OPS (sizeof(ops) / sizeof(ops[0]))
 

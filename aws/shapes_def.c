@@ -1280,7 +1280,12 @@ static const char defs_s3[] =
     "shape ServerSideEncryptionConfiguration\n"
     "  Rules [ServerSideEncryptionRule] wire=Rule flat\n"
     "shape GetBucketEncryptionOutput\n"
-    "  ServerSideEncryptionConfiguration ServerSideEncryptionConfiguration payload\n";
+    "  ServerSideEncryptionConfiguration ServerSideEncryptionConfiguration payload\n"
+    "shape S3Tag\n"
+    "  Key str\n"
+    "  Value str\n"
+    "shape Tagging\n"
+    "  TagSet [S3Tag] item=Tag\n";
 
 const char *const pp_shape_defs[] = {
     defs_iam,       defs_sts,  defs_ec2,        defs_kms, defs_cloudtrail, defs_config,

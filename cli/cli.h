@@ -36,6 +36,7 @@ int pp_cmd_inventory(int argc, char **argv);
 int pp_cmd_history(int argc, char **argv);
 int pp_cmd_check(int argc, char **argv);
 int pp_cmd_rules(int argc, char **argv);
+int pp_cmd_remediate(int argc, char **argv);
 
 /* "parapet: <what>: <why>" on stderr, one line, redacted. Returns PP_EXIT_USAGE so that
  * `return pp_cli_usage_error(...)` reads naturally. */
