@@ -233,7 +233,8 @@ static int s3_decode(const pp_service *svc, const pp_op *op, const char *body, s
         resp->ok = true;
         return 0;
     }
-    if (len == 0) {
+    if (len == 0 || (!shape && op->mutating)) {
+        /* a write without output: S3 says 200 or 204 with nothing (moto: "True") */
         resp->data = json_object();
         resp->ok = true;
         return 0;

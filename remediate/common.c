@@ -312,9 +312,11 @@ const char *pp_rem_plan_log_group(pp_rem_planner *p, const pp_rem_target *t, con
     char *trust = dump(json_pack("{s:s, s:[{s:s, s:{s:s}, s:s}]}", "Version", "2012-10-17",
                                  "Statement", "Effect", "Allow", "Principal", "Service",
                                  service_principal, "Action", "sts:AssumeRole"));
+    /* values sent by the query protocol carry no spaces: moto's auth mode re-encodes form bodies
+     * with '+' and then rejects the signature of one that spelled a space %20 */
     c = pp_rem_call(step, "iam", "CreateRole", NULL,
                     json_pack("{s:s, s:s, s:s, s:o}", "RoleName", role, "AssumeRolePolicyDocument",
-                              trust, "Description", "parapet: log delivery", "Tags",
+                              trust, "Description", "parapet-log-delivery", "Tags",
                               pp_rem_tags(NULL, "Key", "Value")));
     pp_rem_call_ok_codes(c, "EntityAlreadyExists");
     free(trust);

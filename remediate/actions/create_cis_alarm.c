@@ -72,7 +72,7 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
                           "metricName", metric, "metricNamespace", ns, "metricValue", "1"));
     pp_rem_call(step, "cloudwatch", "PutMetricAlarm", region,
                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:f, s:s, s:s, s:[s], s:o}",
-                          "AlarmName", alarm, "AlarmDescription", "parapet: CIS control alarm",
+                          "AlarmName", alarm, "AlarmDescription", "parapet-cis-control-alarm",
                           "MetricName", metric, "Namespace", ns, "Statistic", "Sum", "Period", 300,
                           "EvaluationPeriods", 1, "Threshold", 1.0, "ComparisonOperator",
                           "GreaterThanOrEqualToThreshold", "TreatMissingData", "notBreaching",

@@ -82,6 +82,7 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
                         "create AWS Config's service-linked role in account %s", t->account);
         role_step = json_string_value(json_object_get(rs, "id"));
         if (is_new) {
+            json_object_set_new(rs, "kind", json_string("service-linked-role"));
             json_object_set_new(rs, "resource",
                                 json_pack("{s:s, s:s, s:s, s:s}", "type", "AWS::IAM::Role", "id",
                                           "AWSServiceRoleForConfig", "account", t->account,
@@ -130,6 +131,9 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
 
 static int check(pp_rem_check *c)
 {
+    /* the service-linked role step: CreateServiceLinkedRole says when it exists already */
+    if (pp_str_eq(pp_rem_str(c->step, "kind"), "service-linked-role"))
+        return 0;
     const json_t *target = json_object_get(c->step, "target");
     const char *region = pp_rem_str(target, "region");
     json_t *data = NULL;
