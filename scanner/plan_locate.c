@@ -409,48 +409,52 @@ static void lex(lexer *lx)
     }
 }
 
-/* The comments that belong to a block: on its first line, inside it, and the run of
- * comment-only lines directly above it. */
-static void attach_ignores(lexer *lx, tf_block *b, const char *rel, json_t *problems)
+/* The first comment on or after `line` (comments are recorded in line order). */
+static size_t first_comment_at(const lexer *lx, int line)
 {
-    for (size_t i = 0; i < lx->n_comments; i++) {
-        tf_comment *c = &lx->comments[i];
-        bool inside = c->line >= b->line && c->line <= b->end_line;
-        bool above = false;
-        if (!inside && c->line < b->line && c->alone) {
-            /* every line from c to the block must be a comment-only line */
-            above = true;
-            for (int l = c->line + 1; l < b->line && above; l++) {
-                bool found = false;
-                for (size_t j = 0; j < lx->n_comments && !found; j++)
-                    found = lx->comments[j].line == l && lx->comments[j].alone;
-                above = found;
-            }
+    size_t lo = 0, hi = lx->n_comments;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lx->comments[mid].line < line)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void add_problem(json_t *problems, const char *rel, int line)
+{
+    json_t *pb = json_pack("{s:s, s:i, s:s}", "file", rel, "line", line, "error", pp_err_msg());
+    size_t k;
+    json_t *o;
+    json_array_foreach(problems, k, o)
+    {
+        if (json_equal(o, pb)) {
+            json_decref(pb);
+            return;
         }
-        if (!inside && !above)
-            continue;
+    }
+    json_array_append_new(problems, pb);
+}
+
+/* The comments that belong to a block: the run of comment-only lines directly above it, its
+ * first line, and everything inside it. alone[l]: line l holds nothing but a comment. */
+static void attach_ignores(lexer *lx, tf_block *b, const bool *alone, const char *rel,
+                           json_t *problems)
+{
+    int start = b->line;
+    while (start > 1 && alone[start - 1])
+        start--;
+    for (size_t i = first_comment_at(lx, start);
+         i < lx->n_comments && lx->comments[i].line <= b->end_line; i++) {
+        tf_comment *c = &lx->comments[i];
         pp_tf_ignore ig;
         int rc = pp_tf_ignore_parse(c->text, &ig);
         if (rc == PP_ENOTFOUND)
             continue;
         if (rc < 0) {
-            json_t *pb =
-                json_pack("{s:s, s:i, s:s}", "file", rel, "line", c->line, "error", pp_err_msg());
-            if (pb && !json_array_size(problems))
-                json_array_append_new(problems, pb);
-            else if (pb) {
-                /* the same comment can sit above two blocks' ranges: report it once */
-                bool dup = false;
-                size_t k;
-                json_t *o;
-                json_array_foreach(problems, k, o)
-                {
-                    dup |= json_equal(o, pb);
-                }
-                if (!dup)
-                    json_array_append(problems, pb);
-                json_decref(pb);
-            }
+            add_problem(problems, rel, c->line);
             continue;
         }
         ig.file = pp_xstrdup(rel);
@@ -478,8 +482,13 @@ static void lex_file(const char *text, size_t len, const char *rel, tf_file *f, 
     lex(&lx);
     if (lx.cur) /* unterminated block: it runs to the end of the file */
         lx.cur->end_line = lx.line;
+    bool *alone = pp_xcalloc((size_t)lx.line + 2, sizeof(*alone));
+    for (size_t i = 0; i < lx.n_comments; i++)
+        if (lx.comments[i].alone && lx.comments[i].line <= lx.line)
+            alone[lx.comments[i].line] = true;
     for (size_t i = 0; i < lx.n_blocks; i++)
-        attach_ignores(&lx, &lx.blocks[i], rel, problems);
+        attach_ignores(&lx, &lx.blocks[i], alone, rel, problems);
+    free(alone);
     f->rel = pp_xstrdup(rel);
     f->blocks = lx.blocks;
     f->n_blocks = lx.n_blocks;
