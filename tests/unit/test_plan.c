@@ -1011,6 +1011,13 @@ static void locator_lexer(void)
     CHECK_INT(pp_plan_locate(l, "module.local.aws_subnet.x[1]", &loc), 0);
     CHECK_STR(loc.file, "child/main.tf");
     CHECK_INT(loc.line, 1);
+    /* an ignore on the module block covers the module's resources */
+    CHECK_INT(loc.n_ignores, 1);
+    if (loc.n_ignores) {
+        CHECK_STR(loc.ignores[0].rule, "R7");
+        CHECK_STR(loc.ignores[0].file, "main.tf");
+        CHECK_INT(loc.ignores[0].line, 40);
+    }
     CHECK_INT(json_array_size(pp_plan_locator_problems(l)), 0);
     pp_plan_locator_free(l);
 }
