@@ -218,6 +218,28 @@ const char *pp_rem_plan_bucket(pp_rem_planner *p, const pp_rem_target *t, const 
     return sid;
 }
 
+void pp_rem_bucket_logging(pp_rem_planner *p, const char *bucket_step, const char *bucket,
+                           const char *target, const char *target_step)
+{
+    json_t *step = pp_rem_step_get(p, bucket_step);
+    const json_t *target_args = json_object_get(step, "target");
+    if (!step || strpbrk(target, "<>&\"'") || strpbrk(bucket, "<>&\"'"))
+        return;
+    char *xml = pp_xasprintf("<BucketLoggingStatus xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/"
+                             "\"><LoggingEnabled><TargetBucket>%s</TargetBucket><TargetPrefix>%s/"
+                             "</TargetPrefix></LoggingEnabled></BucketLoggingStatus>",
+                             target, bucket);
+    pp_rem_call(step, "s3", "PutBucketLogging", pp_rem_str(target_args, "region"),
+                json_pack("{s:s, s:s}", "Bucket", bucket, "$body", xml));
+    free(xml);
+    if (target_step)
+        pp_rem_depends(step, target_step);
+    const char *summary = pp_rem_str(step, "summary");
+    char *s2 = pp_xasprintf("%s, access-logged to %s", summary ? summary : "", target);
+    json_object_set_new(step, "summary", json_string(s2));
+    free(s2);
+}
+
 /* ---- KMS key for logs
  * ----------------------------------------------------------------------------- */
 

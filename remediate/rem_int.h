@@ -122,6 +122,10 @@ void pp_rem_check_drop(pp_rem_check *c, const char *operation);
  * the step's "kind" by pp_rem_common_check(). */
 const char *pp_rem_plan_bucket(pp_rem_planner *p, const pp_rem_target *t, const char *action,
                                const char *bucket, const char *region, const char *purpose);
+/* Turns on server access logging of a bucket step this plan creates, to `target` (with the step
+ * that creates the target, or NULL when it exists). */
+void pp_rem_bucket_logging(pp_rem_planner *p, const char *bucket_step, const char *bucket,
+                           const char *target, const char *target_step);
 const char *pp_rem_plan_logs_key(pp_rem_planner *p, const pp_rem_target *t, const char *action,
                                  const char *alias, const char *region);
 const char *pp_rem_plan_log_group(pp_rem_planner *p, const pp_rem_target *t, const char *action,
@@ -134,7 +138,7 @@ int pp_rem_common_check(pp_rem_check *c);
 /* Ops and permissions of the common pieces, for the actions that use them. */
 #define PP_REM_OPS_BUCKET                                                                          \
     "s3:GetBucketTagging", "s3:CreateBucket", "s3:PutBucketPolicy", "s3:PutBucketTagging",         \
-        "s3:PutPublicAccessBlock"
+        "s3:PutPublicAccessBlock", "s3:PutBucketLogging"
 #define PP_REM_OPS_KEY                                                                             \
     "kms:DescribeKey", "kms:CreateKey", "kms:CreateAlias", "kms:EnableKeyRotation"
 #define PP_REM_OPS_LOG_GROUP                                                                       \

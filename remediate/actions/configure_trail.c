@@ -134,7 +134,15 @@ static int check(pp_rem_check *c)
     free(code);
     if (rc)
         return rc;
-    const json_t *doc = json_array_get(json_object_get(data, "trailList"), 0);
+    const json_t *doc = NULL;
+    size_t i;
+    json_t *tr;
+    json_array_foreach(json_object_get(data, "trailList"), i, tr)
+    {
+        if (pp_str_eq(pp_rem_str(tr, "TrailARN"), trail) ||
+            pp_str_eq(pp_rem_str(tr, "Name"), trail))
+            doc = tr;
+    }
     if (!doc) {
         json_decref(data);
         pp_rem_check_unneeded(c, "trail %s is already gone", trail);

@@ -47,8 +47,24 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
     const char *group = strcmp(cwl, "create") == 0 ? "parapet-cloudtrail" : cwl;
     const char *role = pp_rem_arg(t, "cloudwatch_logs_role", "parapet-cloudtrail-logs");
     const char *bucket_step = NULL, *key_step = NULL, *lg_step = NULL;
-    if (!pp_rem_find(p, "AWS::S3::Bucket", t->account, NULL, NULL, bucket))
+    if (!pp_rem_find(p, "AWS::S3::Bucket", t->account, NULL, NULL, bucket)) {
         bucket_step = pp_rem_plan_bucket(p, t, "create-trail", bucket, home, "cloudtrail");
+        /* CIS 3.4 wants the trail's bucket access-logged: to the target other buckets of this
+         * plan log to, else to access_log_bucket (created when missing) */
+        char lkey[160], dflt_target[160];
+        snprintf(lkey, sizeof(lkey), "access-log-target:%s", t->account);
+        snprintf(dflt_target, sizeof(dflt_target), "%s-parapet-access-logs-%s", t->account, home);
+        const json_t *lt = json_object_get(pp_rem_step_get(p, pp_rem_provider(p, lkey)), "target");
+        const char *target = pp_rem_str(lt, "target_bucket");
+        const char *target_step = pp_rem_str(lt, "target_step");
+        if (!target) {
+            target = pp_rem_arg(t, "access_log_bucket", dflt_target);
+            if (!pp_rem_find(p, "AWS::S3::Bucket", t->account, NULL, NULL, target))
+                target_step = pp_rem_plan_bucket(p, t, "create-trail", target, home, "s3-logging");
+        }
+        if (strcmp(target, bucket) != 0)
+            pp_rem_bucket_logging(p, bucket_step, bucket, target, target_step);
+    }
     if (strcmp(kms, "create") == 0)
         key_step = pp_rem_plan_logs_key(p, t, "create-trail", "alias/parapet-cloudtrail", home);
     lg_step =
@@ -101,7 +117,16 @@ static int check(pp_rem_check *c)
     free(code);
     if (rc)
         return rc;
-    bool exists = json_array_size(json_object_get(data, "trailList")) > 0;
+    /* some endpoints answer with every trail whatever the name list says: match the name */
+    bool exists = false;
+    size_t i;
+    json_t *tr;
+    json_array_foreach(json_object_get(data, "trailList"), i, tr)
+    {
+        if (pp_str_eq(pp_rem_str(tr, "Name"), trail) ||
+            pp_str_eq(pp_rem_str(tr, "TrailARN"), trail))
+            exists = true;
+    }
     json_decref(data);
     if (!exists)
         return 0;

@@ -56,6 +56,14 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
                   "<BucketLoggingStatus xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>"));
     pp_rem_step_arg(step, "bucket", json_string(bucket));
     pp_rem_step_arg(step, "region", json_string(region));
+    /* log buckets this plan creates (a new trail's) log to the same target */
+    pp_rem_step_arg(step, "target_bucket", json_string(target));
+    if (dep)
+        pp_rem_step_arg(step, "target_step", json_string(dep));
+    char key[160];
+    snprintf(key, sizeof(key), "access-log-target:%s", t->account);
+    if (!pp_rem_provider(p, key))
+        pp_rem_provide(p, key, id);
     return 0;
 }
 

@@ -24,6 +24,7 @@ extern const pp_rem_action pp_rem_action_create_cis_alarm;
 
 static const pp_rem_action *const actions[] = {
     &pp_rem_action_provision,
+    &pp_rem_action_enable_bucket_logging,
     &pp_rem_action_create_trail,
     &pp_rem_action_configure_trail,
     &pp_rem_action_start_trail_logging,
@@ -31,7 +32,6 @@ static const pp_rem_action *const actions[] = {
     &pp_rem_action_enable_config,
     &pp_rem_action_enable_guardduty,
     &pp_rem_action_create_flow_logs,
-    &pp_rem_action_enable_bucket_logging,
     &pp_rem_action_set_password_policy,
     &pp_rem_action_revoke_ingress,
     &pp_rem_action_strip_default_security_group,
