@@ -692,6 +692,7 @@ static void map_nat(pp_plan_ctx *ctx, pp_plan_rc *rc)
     on o = on_root(r);
     tv t = tv_root(rc);
     o_known(o, "NatGatewayId", json_string(rc->id));
+    o_known(o, "State", json_string("available")); /* Terraform waits for it */
     put_ref(ctx, rc, o, "SubnetId", "subnet_id", "id");
     put(ctx, o, "ConnectivityType", tk(t, "connectivity_type"));
     on a = o_arr(o, "NatGatewayAddresses");
@@ -770,7 +771,12 @@ static void map_vpc_endpoint(pp_plan_ctx *ctx, pp_plan_rc *rc)
     put(ctx, o, "VpcEndpointType", tk(t, "vpc_endpoint_type"));
     put_ref(ctx, rc, o, "VpcId", "vpc_id", "id");
     put(ctx, o, "ServiceName", tk(t, "service_name"));
-    put(ctx, o, "State", tk(t, "state"));
+    /* Terraform waits until an endpoint to an AWS service is available */
+    if (tv_unk(tk(t, "state")) && created(rc) &&
+        pp_str_startswith(tv_str(tk(t, "service_name")), "com.amazonaws."))
+        o_known(o, "State", json_string("available"));
+    else
+        put(ctx, o, "State", tk(t, "state"));
     put_policy(ctx, rc, o, "PolicyDocument", tk(t, "policy"));
     put(ctx, o, "RouteTableIds", ref_list(ctx, rc, "route_table_ids", "id", &hold));
     json_decref(hold);
@@ -828,6 +834,15 @@ static void map_instance(pp_plan_ctx *ctx, pp_plan_rc *rc)
     tv t = tv_root(rc);
     json_t *hold = NULL;
     o_known(o, "InstanceId", json_string(rc->id));
+    /* Terraform waits for a new instance to run; an existing one's state is in the plan */
+    tv ist = tk(t, "instance_state");
+    on state = o_obj(o, "State");
+    if (tv_known(ist) && tv_nstr(ist))
+        put(ctx, state, "Name", ist);
+    else if (created(rc) && !tv_sens(ist))
+        o_known(state, "Name", json_string("running"));
+    else
+        o_unknown(state, "Name");
     put(ctx, o, "ImageId", tk(t, "ami"));
     put(ctx, o, "InstanceType", tk(t, "instance_type"));
     put_nstr(ctx, o, "KeyName", tk(t, "key_name"));
@@ -1398,6 +1413,14 @@ static void map_kms_key(pp_plan_ctx *ctx, pp_plan_rc *rc)
         put(ctx, km, "KeyState", en);
     }
     o_known(km, "KeyManager", json_string("CUSTOMER"));
+    tv store = tk(t, "custom_key_store_id"), xks = tk(t, "xks_key_id");
+    if (!tv_known(store) || !tv_known(xks))
+        o_unknown(km, "Origin");
+    else
+        o_known(km, "Origin",
+                json_string(tv_nstr(xks)     ? "EXTERNAL_KEY_STORE"
+                            : tv_nstr(store) ? "AWS_CLOUDHSM"
+                                             : "AWS_KMS"));
     put(ctx, km, "MultiRegion", tk(t, "multi_region"));
     put_nstr(ctx, km, "CustomKeyStoreId", tk(t, "custom_key_store_id"));
     tv rot = tk(t, "enable_key_rotation");
@@ -1612,6 +1635,7 @@ static void recorder_status(pp_plan_ctx *ctx, pp_plan_rc *rc, pp_resource *rec)
     on st = o_obj(on_root(rec), "Status");
     put(ctx, st, "name", tk(tv_root(rc), "name"));
     put(ctx, st, "recording", tk(tv_root(rc), "is_enabled"));
+    o_unknown(st, "lastStatus"); /* how the last delivery went is known only at run time */
 }
 
 static void map_recorder_status(pp_plan_ctx *ctx, pp_plan_rc *rc)
@@ -1639,6 +1663,7 @@ static void post_recorder(pp_plan_ctx *ctx, pp_plan_rc *rc)
         on st = o_obj(o, "Status");
         put(ctx, st, "name", tk(tv_root(rc), "name"));
         o_known(st, "recording", json_false());
+        o_unknown(st, "lastStatus");
     } else {
         on st = o_obj(o, "Status");
         put(ctx, st, "name", tk(tv_root(rc), "name"));
@@ -1747,7 +1772,11 @@ static void map_password_policy(pp_plan_ctx *ctx, pp_plan_rc *rc)
     pp_resource *r = pp_plan_doc_new(ctx, rc, "AWS::::Account");
     on o = on_root(r);
     tv t = tv_root(rc);
-    o_unknown(o, "AccountId");
+    /* the rest of the account (root credentials, summary, MFA devices) is not in a plan */
+    static const char *const elsewhere[] = {"AccountId", "AccountSummary", "CredentialReport",
+                                            "VirtualMFADevices", NULL};
+    for (const char *const *k = elsewhere; *k; k++)
+        o_unknown(o, *k);
     on p = o_obj(o, "PasswordPolicy");
     put(ctx, p, "MinimumPasswordLength", tk(t, "minimum_password_length"));
     put(ctx, p, "RequireSymbols", tk(t, "require_symbols"));
@@ -1803,8 +1832,47 @@ static void map_user(pp_plan_ctx *ctx, pp_plan_rc *rc)
     put_boundary(ctx, rc, o);
     put_tags(ctx, rc, o);
     principal_lists(rc, o, "UserPolicyList", true);
+    /* access keys and MFA devices: only the plan's for a new user; an existing one may have
+     * others */
+    on keys = o_arr(o, "AccessKeys");
+    on mfa = o_arr(o, "MFADevices");
+    if (!created(rc)) {
+        a_push_unknown(keys);
+        a_push_unknown(mfa);
+    }
     pp_plan_doc_register(ctx, r->type, tv_str(tk(t, "name")), r);
     pp_plan_doc_register(ctx, r->type, rc->id, r);
+}
+
+/* After the login profile and keys merged: a new user's credential report row follows from
+ * them (no MFA, nothing used yet); an existing user's is not in the plan. */
+static void post_user(pp_plan_ctx *ctx, pp_plan_rc *rc)
+{
+    on o = on_root(rc->res);
+    if (!created(rc)) {
+        if (!json_object_get(o.d, "LoginProfile"))
+            o_unknown(o, "LoginProfile");
+        o_unknown(o, "CredentialReport");
+        return;
+    }
+    bool console = json_object_get(o.d, "LoginProfile") != NULL;
+    on cr = o_obj(o, "CredentialReport");
+    put(ctx, cr, "user", tk(tv_root(rc), "name"));
+    o_unknown(cr, "arn");
+    o_known(cr, "password_enabled", json_string(console ? "true" : "false"));
+    o_known(cr, "password_last_used", json_string(console ? "no_information" : "N/A"));
+    o_known(cr, "mfa_active", json_string("false"));
+    const json_t *keys = json_object_get(o.d, "AccessKeys");
+    for (size_t i = 0; i < 2; i++) {
+        const json_t *k = json_array_get(keys, i);
+        const char *st = json_string_value(json_object_get(k, "Status"));
+        char name[32];
+        snprintf(name, sizeof(name), "access_key_%zu_active", i + 1);
+        if (k && !st)
+            o_unknown(cr, name);
+        else
+            o_known(cr, name, json_string(pp_str_eq(st, "Active") ? "true" : "false"));
+    }
 }
 
 static void map_group(pp_plan_ctx *ctx, pp_plan_rc *rc)
@@ -1969,8 +2037,14 @@ static pp_resource *principal_doc(pp_plan_ctx *ctx, pp_plan_rc *rc, const princi
     a_push_unknown(a);
     a = o_arr(o, "AttachedManagedPolicies");
     a_push_unknown(a);
-    if (k == &pk_user)
+    if (k == &pk_user) {
         a_push_unknown(o_arr(o, "GroupList"));
+        a_push_unknown(o_arr(o, "AccessKeys"));
+        a_push_unknown(o_arr(o, "MFADevices"));
+        o_unknown(o, "CredentialReport");
+        if (strcmp(rc->type, "aws_iam_user_login_profile") != 0)
+            o_unknown(o, "LoginProfile");
+    }
     if (k == &pk_role)
         o_unknown(o, "AssumeRolePolicyDocument");
     free(n);
@@ -2034,6 +2108,43 @@ static void map_policy_attachment(pp_plan_ctx *ctx, pp_plan_rc *rc)
         json_decref(hold);
     }
     free(arn);
+}
+
+/* aws_iam_access_key: the key's metadata, never its secret. */
+static void map_access_key(pp_plan_ctx *ctx, pp_plan_rc *rc)
+{
+    pp_resource *u = principal_doc(ctx, rc, &pk_user, "user", NULL);
+    on a;
+    if (!o_child_arr(on_root(u), "AccessKeys", &a))
+        return;
+    tv t = tv_root(rc);
+    on e = a_obj(a);
+    put(ctx, e, "UserName", tk(t, "user"));
+    o_known(e, "AccessKeyId", json_string(rc->id));
+    if (rc->id_synthetic)
+        o_unknown(e, "AccessKeyId");
+    tv st = tk(t, "status");
+    if (tv_null(st))
+        o_known(e, "Status", json_string("Active"));
+    else
+        put(ctx, e, "Status", st);
+    put(ctx, e, "CreateDate", tk(t, "create_date"));
+    if (!created(rc))
+        o_unknown(e, "AccessKeyLastUsed"); /* a new key has never been used */
+}
+
+/* aws_iam_user_login_profile: console access, never the password. */
+static void map_login_profile(pp_plan_ctx *ctx, pp_plan_rc *rc)
+{
+    pp_resource *u = principal_doc(ctx, rc, &pk_user, "user", NULL);
+    on lp = o_obj(on_root(u), "LoginProfile");
+    put(ctx, lp, "UserName", tk(tv_root(rc), "user"));
+    o_unknown(lp, "CreateDate");
+    tv reset = tk(tv_root(rc), "password_reset_required");
+    if (tv_null(reset))
+        o_known(lp, "PasswordResetRequired", json_false());
+    else
+        put(ctx, lp, "PasswordResetRequired", reset);
 }
 
 static void add_group(on user, const char *group)
@@ -2398,7 +2509,9 @@ static const pp_plan_mapper mappers[] = {
     {"aws_guardduty_detector", 1, map_detector, NULL, true},
     {"aws_guardduty_detector_feature", 2, map_detector_feature, NULL, false},
     {"aws_iam_account_password_policy", 1, map_password_policy, NULL, false},
-    {"aws_iam_user", 1, map_user, NULL, true},
+    {"aws_iam_user", 1, map_user, post_user, true},
+    {"aws_iam_access_key", 2, map_access_key, NULL, false},
+    {"aws_iam_user_login_profile", 2, map_login_profile, NULL, false},
     {"aws_iam_group", 1, map_group, NULL, true},
     {"aws_iam_role", 1, map_role, NULL, true},
     {"aws_iam_policy", 1, map_policy, NULL, true},

@@ -241,18 +241,17 @@ static void network_acls_and_routes(void)
     /* a module output reference (module.net.ssh_group_id) and metadata_options */
     CHECK_DOC(
         inv, "aws_instance.bastion",
-        "{\"EbsOptimized\":null,\"ImageId\":\"ami-0abc\",\"InstanceId\":"
-        "\"aws_instance.bastion\",\"InstanceType\":\"t3.micro\",\"KeyName\":null,"
-        "\"MetadataOptions\":{\"HttpEndpoint\":\"enabled\",\"HttpProtocolIpv6\":\"disabled\","
-        "\"HttpPutResponseHopLimit\":1,\"HttpTokens\":\"required\",\"InstanceMetadataTags\":"
-        "\"disabled\"},\"Monitoring\":null,\"PrivateDnsName\":null,\"PrivateIpAddress\":null,"
-        "\"PublicDnsName\":null,\"PublicIpAddress\":null,\"SecurityGroups\":[{\"GroupId\":"
-        "\"module.net.aws_security_group.ssh\"}],\"SourceDestCheck\":true,\"SubnetId\":"
-        "\"aws_subnet.private[0]\",\"Tags\":[{\"Key\":\"Name\",\"Value\":\"bastion\"},{\"Key\":"
-        "\"owner\",\"Value\":\"(sensitive)\"}]}",
-        "{\"EbsOptimized\":true,\"KeyName\":true,\"Monitoring\":true,\"PrivateDnsName\":true,"
-        "\"PrivateIpAddress\":true,\"PublicDnsName\":true,\"PublicIpAddress\":true,\"Tags\":"
-        "[false,{\"Value\":true}]}");
+        "{\"EbsOptimized\":null,\"ImageId\":\"ami-0abc\",\"InstanceId\":\"aws_instance.bastion\","
+        "\"InstanceType\":\"t3.micro\",\"KeyName\":null,\"MetadataOptions\":{\"HttpEndpoint\":\"e"
+        "nabled\",\"HttpProtocolIpv6\":\"disabled\",\"HttpPutResponseHopLimit\":1,\"HttpTokens\":"
+        "\"required\",\"InstanceMetadataTags\":\"disabled\"},\"Monitoring\":null,\"PrivateDnsName"
+        "\":null,\"PrivateIpAddress\":null,\"PublicDnsName\":null,\"PublicIpAddress\":null,\"Secu"
+        "rityGroups\":[{\"GroupId\":\"module.net.aws_security_group.ssh\"}],\"SourceDestCheck\":t"
+        "rue,\"State\":{\"Name\":\"running\"},\"SubnetId\":\"aws_subnet.private[0]\",\"Tags\":[{"
+        "\"Key\":\"Name\",\"Value\":\"bastion\"},{\"Key\":\"owner\",\"Value\":\"(sensitive)\"}]}",
+        "{\"EbsOptimized\":true,\"KeyName\":true,\"Monitoring\":true,\"PrivateDnsName\":true,\"Pr"
+        "ivateIpAddress\":true,\"PublicDnsName\":true,\"PublicIpAddress\":true,\"Tags\":[false,{"
+        "\"Value\":true}]}");
     pp_plan_free(p);
 }
 
@@ -263,15 +262,15 @@ static void kms_trail_config_guardduty(void)
         return;
     pp_inventory *inv = pp_plan_inventory(p);
     /* the unconfigured policy is unknown (the default key policy), never absent */
-    CHECK_DOC(inv, "aws_kms_key.trail",
-              "{\"Aliases\":[],\"KeyMetadata\":{\"Arn\":\"aws_kms_key.trail\","
-              "\"CustomerMasterKeySpec\":\"SYMMETRIC_DEFAULT\",\"Description\":\"trail key\","
-              "\"Enabled\":true,\"KeyId\":\"aws_kms_key.trail\",\"KeyManager\":\"CUSTOMER\","
-              "\"KeySpec\":\"SYMMETRIC_DEFAULT\",\"KeyState\":\"Enabled\",\"KeyUsage\":"
-              "\"ENCRYPT_DECRYPT\",\"MultiRegion\":null},\"KeyPolicy\":null,\"KeyRotationEnabled\":"
-              "true,\"RotationPeriodInDays\":null}",
-              "{\"KeyMetadata\":{\"MultiRegion\":true},\"KeyPolicy\":true,\"RotationPeriodInDays\":"
-              "true}");
+    CHECK_DOC(
+        inv, "aws_kms_key.trail",
+        "{\"Aliases\":[],\"KeyMetadata\":{\"Arn\":\"aws_kms_key.trail\",\"CustomerMasterKeySpec\""
+        ":\"SYMMETRIC_DEFAULT\",\"Description\":\"trail key\",\"Enabled\":true,\"KeyId\":\"aws_km"
+        "s_key.trail\",\"KeyManager\":\"CUSTOMER\",\"KeySpec\":\"SYMMETRIC_DEFAULT\",\"KeyState\""
+        ":\"Enabled\",\"KeyUsage\":\"ENCRYPT_DECRYPT\",\"MultiRegion\":null,\"Origin\":\"AWS_KMS"
+        "\"},\"KeyPolicy\":null,\"KeyRotationEnabled\":true,\"RotationPeriodInDays\":null}",
+        "{\"KeyMetadata\":{\"MultiRegion\":true},\"KeyPolicy\":true,\"RotationPeriodInDays\":true"
+        "}");
     /* the trail's key joins to the planned key (its address), the log group ARN by name, the
      * default event selector AWS applies when none is configured */
     CHECK_DOC(inv, "aws_cloudtrail.main",
@@ -285,12 +284,13 @@ static void kms_trail_config_guardduty(void)
               "\"trail-bucket\",\"Status\":{\"IsLogging\":true},\"TrailARN\":"
               "\"aws_cloudtrail.main\"}",
               "-");
-    CHECK_DOC(inv, "aws_config_configuration_recorder.main",
-              "{\"Status\":{\"name\":\"default\",\"recording\":true},\"name\":\"default\","
-              "\"recordingGroup\":{\"allSupported\":true,\"includeGlobalResourceTypes\":false,"
-              "\"resourceTypes\":[]},\"recordingMode\":null,\"roleARN\":"
-              "\"arn:aws:iam::111122223333:role/config\"}",
-              "{\"recordingMode\":true}");
+    CHECK_DOC(
+        inv, "aws_config_configuration_recorder.main",
+        "{\"Status\":{\"lastStatus\":null,\"name\":\"default\",\"recording\":true},\"name\":\"def"
+        "ault\",\"recordingGroup\":{\"allSupported\":true,\"includeGlobalResourceTypes\":false,\""
+        "resourceTypes\":[]},\"recordingMode\":null,\"roleARN\":\"arn:aws:iam::111122223333:role/"
+        "config\"}",
+        "{\"Status\":{\"lastStatus\":true},\"recordingMode\":true}");
     CHECK_DOC(inv, "aws_guardduty_detector.main",
               "{\"DataSources\":{\"Kubernetes\":{\"AuditLogs\":{\"Status\":\"DISABLED\"}},"
               "\"S3Logs\":{\"Status\":\"ENABLED\"}},\"DetectorId\":\"abc123\",\"Features\":[],"
@@ -340,11 +340,15 @@ static void iam(void)
         "\"AdministratorAccess\"}],\"MaxSessionDuration\":3600,\"Path\":\"/\",\"RoleId\":null,"
         "\"RoleName\":\"flow-logs\",\"RolePolicyList\":[]}",
         "{\"Arn\":true,\"RoleId\":true}");
-    CHECK_DOC(inv, "aws_iam_user.people[\"alice\"]",
-              "{\"Arn\":null,\"AttachedManagedPolicies\":[{\"PolicyArn\":\"aws_iam_policy.deploy\","
-              "\"PolicyName\":\"deploy\"}],\"GroupList\":[],\"Path\":\"/\",\"UserId\":null,"
-              "\"UserName\":\"alice\",\"UserPolicyList\":[]}",
-              "{\"Arn\":true,\"UserId\":true}");
+    CHECK_DOC(
+        inv, "aws_iam_user.people[\"alice\"]",
+        "{\"AccessKeys\":[],\"Arn\":null,\"AttachedManagedPolicies\":[{\"PolicyArn\":\"aws_iam_po"
+        "licy.deploy\",\"PolicyName\":\"deploy\"}],\"CredentialReport\":{\"access_key_1_active\":"
+        "\"false\",\"access_key_2_active\":\"false\",\"arn\":null,\"mfa_active\":\"false\",\"pass"
+        "word_enabled\":\"false\",\"password_last_used\":\"N/A\",\"user\":\"alice\"},\"GroupList"
+        "\":[],\"MFADevices\":[],\"Path\":\"/\",\"UserId\":null,\"UserName\":\"alice\",\"UserPoli"
+        "cyList\":[]}",
+        "{\"Arn\":true,\"CredentialReport\":{\"arn\":true},\"UserId\":true}");
     CHECK_DOC(inv, "aws_iam_policy.deploy",
               "{\"Arn\":\"aws_iam_policy.deploy\",\"AttachmentCount\":1,\"Document\":{"
               "\"Statement\":[{\"Action\":\"s3:*\",\"Effect\":\"Allow\",\"Resource\":\"*\"}],"
@@ -354,13 +358,15 @@ static void iam(void)
               "\"2012-10-17\"},\"IsDefaultVersion\":true}]}",
               "{\"PolicyId\":true}");
     /* expire_passwords is unknown in the plan but follows from max_password_age */
-    CHECK_DOC(inv, "aws_iam_account_password_policy.strict",
-              "{\"AccountId\":null,\"PasswordPolicy\":{\"AllowUsersToChangePassword\":true,"
-              "\"ExpirePasswords\":true,\"HardExpiry\":false,\"MaxPasswordAge\":90,"
-              "\"MinimumPasswordLength\":14,\"PasswordReusePrevention\":24,"
-              "\"RequireLowercaseCharacters\":true,\"RequireNumbers\":true,\"RequireSymbols\":true,"
-              "\"RequireUppercaseCharacters\":true}}",
-              "{\"AccountId\":true}");
+    CHECK_DOC(
+        inv, "aws_iam_account_password_policy.strict",
+        "{\"AccountId\":null,\"AccountSummary\":null,\"CredentialReport\":null,\"PasswordPolicy\""
+        ":{\"AllowUsersToChangePassword\":true,\"ExpirePasswords\":true,\"HardExpiry\":false,\"Ma"
+        "xPasswordAge\":90,\"MinimumPasswordLength\":14,\"PasswordReusePrevention\":24,\"RequireL"
+        "owercaseCharacters\":true,\"RequireNumbers\":true,\"RequireSymbols\":true,\"RequireUpper"
+        "caseCharacters\":true},\"VirtualMFADevices\":null}",
+        "{\"AccountId\":true,\"AccountSummary\":true,\"CredentialReport\":true,\"VirtualMFADevice"
+        "s\":true}");
     pp_resource *acct = by_address(inv, "aws_iam_account_password_policy.strict");
     CHECK(acct && strcmp(acct->type, "AWS::::Account") == 0);
     pp_plan_free(p);
@@ -379,12 +385,12 @@ static void sensitive_values(void)
     /* the whole policy is replaced, and rules may not decide on it */
     CHECK_DOC(
         inv, "aws_kms_key.legacy",
-        "{\"Aliases\":[],\"KeyMetadata\":{\"Arn\":\"aws_kms_key.legacy\","
-        "\"CustomerMasterKeySpec\":\"RSA_2048\",\"Description\":\"replaced key\",\"Enabled\":"
-        "false,\"KeyId\":\"aws_kms_key.legacy\",\"KeyManager\":\"CUSTOMER\",\"KeySpec\":"
-        "\"RSA_2048\",\"KeyState\":\"Disabled\",\"KeyUsage\":\"SIGN_VERIFY\",\"MultiRegion\":"
-        "false},\"KeyPolicy\":\"(sensitive)\",\"KeyRotationEnabled\":false,"
-        "\"RotationPeriodInDays\":null,\"Tags\":[{\"TagKey\":\"owner\",\"TagValue\":\"sec\"}]}",
+        "{\"Aliases\":[],\"KeyMetadata\":{\"Arn\":\"aws_kms_key.legacy\",\"CustomerMasterKeySpec"
+        "\":\"RSA_2048\",\"Description\":\"replaced key\",\"Enabled\":false,\"KeyId\":\"aws_kms_k"
+        "ey.legacy\",\"KeyManager\":\"CUSTOMER\",\"KeySpec\":\"RSA_2048\",\"KeyState\":\"Disabled"
+        "\",\"KeyUsage\":\"SIGN_VERIFY\",\"MultiRegion\":false,\"Origin\":\"AWS_KMS\"},\"KeyPolic"
+        "y\":\"(sensitive)\",\"KeyRotationEnabled\":false,\"RotationPeriodInDays\":null,\"Tags\":"
+        "[{\"TagKey\":\"owner\",\"TagValue\":\"sec\"}]}",
         "{\"KeyPolicy\":true,\"RotationPeriodInDays\":true}");
     /* no sensitive value survives anywhere in any document */
     for (size_t i = 0; i < pp_inventory_count(inv); i++) {
@@ -425,16 +431,22 @@ static void types_fixture(void)
     if (!p)
         return;
     const pp_plan_stats *st = pp_plan_stats_get(p);
-    CHECK_INT(st->changes, 48);
-    CHECK_INT(st->evaluated, 48);
-    CHECK_INT(st->documents, 28);
-    CHECK_INT(st->merged, 20);
+    CHECK_INT(st->changes, 52);
+    CHECK_INT(st->evaluated, 52);
+    CHECK_INT(st->documents, 29);
+    CHECK_INT(st->merged, 23);
     CHECK_INT(st->synthetic, 5);
     pp_inventory *inv = pp_plan_inventory(p);
     /* children whose parent is nowhere: not evaluated on their own, not documents */
     CHECK(by_address(inv, "aws_kms_alias.orphan") == NULL);
     CHECK(by_address(inv, "aws_sns_topic_subscription.elsewhere") == NULL);
     CHECK(by_address(inv, "aws_main_route_table_association.m") == NULL);
+    /* access key secrets are never mapped */
+    for (size_t i = 0; i < pp_inventory_count(inv); i++) {
+        char *d = dump(pp_inventory_at(inv, i)->doc);
+        CHECK(strstr(d, "wJalrXUtnFEMIsecret") == NULL && strstr(d, "BsmtpSECRET") == NULL);
+        free(d);
+    }
     char *s = dump(pp_plan_merged_into(p, "aws_security_group.protos"));
     CHECK_STR(s, "[\"aws_vpc_security_group_egress_rule.dns\",\"aws_security_group_rule.same_dns\","
                  "\"aws_security_group_rule.from_sg\"]");
@@ -529,8 +541,8 @@ static void types_fixture(void)
         inv, "aws_nat_gateway.a",
         "{\"ConnectivityType\":\"public\",\"NatGatewayAddresses\":[{\"AllocationId\":null,\"Assoc"
         "iationId\":null,\"IsPrimary\":true,\"NetworkInterfaceId\":null,\"PrivateIp\":null,\"Publ"
-        "icIp\":null}],\"NatGatewayId\":\"aws_nat_gateway.a\",\"SubnetId\":\"subnet-0pub\",\"VpcI"
-        "d\":\"vpc-0aaa\"}",
+        "icIp\":null}],\"NatGatewayId\":\"aws_nat_gateway.a\",\"State\":\"available\",\"SubnetId"
+        "\":\"subnet-0pub\",\"VpcId\":\"vpc-0aaa\"}",
         "{\"NatGatewayAddresses\":[{\"AllocationId\":true,\"AssociationId\":true,\"NetworkInterfa"
         "ceId\":true,\"PrivateIp\":true,\"PublicIp\":true}]}");
     CHECK_RES(inv, "aws_nat_gateway.a", "AWS::EC2::NatGateway", "aws_nat_gateway.a", NULL,
@@ -541,19 +553,19 @@ static void types_fixture(void)
         "kInterfaceIds\":null,\"OwnerId\":null,\"PolicyDocument\":{\"Statement\":[{\"Action\":\"s"
         "3:GetObject\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Resource\":\"*\"}]},\"PrivateDn"
         "sEnabled\":null,\"RequesterManaged\":null,\"RouteTableIds\":[\"rtb-0main\",\"rtb-0extra"
-        "\"],\"ServiceName\":\"com.amazonaws.eu-west-1.s3\",\"State\":null,\"SubnetIds\":null,\"V"
-        "pcEndpointId\":\"aws_vpc_endpoint.s3\",\"VpcEndpointType\":\"Gateway\",\"VpcId\":\"vpc-0"
-        "aaa\"}",
+        "\"],\"ServiceName\":\"com.amazonaws.eu-west-1.s3\",\"State\":\"available\",\"SubnetIds\""
+        ":null,\"VpcEndpointId\":\"aws_vpc_endpoint.s3\",\"VpcEndpointType\":\"Gateway\",\"VpcId"
+        "\":\"vpc-0aaa\"}",
         "{\"DnsEntries\":true,\"DnsOptions\":true,\"Groups\":true,\"IpAddressType\":true,\"Networ"
         "kInterfaceIds\":true,\"OwnerId\":true,\"PrivateDnsEnabled\":true,\"RequesterManaged\":tr"
-        "ue,\"State\":true,\"SubnetIds\":true}");
+        "ue,\"SubnetIds\":true}");
     CHECK_RES(inv, "aws_vpc_endpoint.s3", "AWS::EC2::VPCEndpoint", "aws_vpc_endpoint.s3", NULL,
               "eu-west-1");
     CHECK_DOC(
         inv, "aws_instance.west",
         "{\"ImageId\":\"ami-1\",\"InstanceId\":\"aws_instance.west\",\"InstanceType\":\"t3.micro"
         "\",\"MetadataOptions\":null,\"Monitoring\":{\"State\":\"disabled\"},\"SecurityGroups\":["
-        "{\"GroupName\":\"default\"}],\"SubnetId\":null}",
+        "{\"GroupName\":\"default\"}],\"State\":{\"Name\":\"running\"},\"SubnetId\":null}",
         "{\"MetadataOptions\":true,\"SubnetId\":true}");
     CHECK_RES(inv, "aws_instance.west", "AWS::EC2::Instance", "aws_instance.west", NULL,
               "us-west-2");
@@ -563,8 +575,8 @@ static void types_fixture(void)
         ".k\"}],\"KeyMetadata\":{\"Arn\":\"aws_kms_key.k\",\"CustomerMasterKeySpec\":\"SYMMETRIC_"
         "DEFAULT\",\"Description\":\"k\",\"Enabled\":true,\"KeyId\":\"aws_kms_key.k\",\"KeyManage"
         "r\":\"CUSTOMER\",\"KeySpec\":\"SYMMETRIC_DEFAULT\",\"KeyState\":\"Enabled\",\"KeyUsage\""
-        ":\"ENCRYPT_DECRYPT\",\"MultiRegion\":true},\"KeyPolicy\":null,\"KeyRotationEnabled\":fal"
-        "se,\"RotationPeriodInDays\":null}",
+        ":\"ENCRYPT_DECRYPT\",\"MultiRegion\":true,\"Origin\":\"AWS_KMS\"},\"KeyPolicy\":null,\"K"
+        "eyRotationEnabled\":false,\"RotationPeriodInDays\":null}",
         "{\"Aliases\":[{\"AliasArn\":true}],\"KeyPolicy\":true,\"RotationPeriodInDays\":true}");
     CHECK_RES(inv, "aws_kms_key.k", "AWS::KMS::Key", "aws_kms_key.k", NULL, "eu-west-1");
     CHECK_DOC(
@@ -582,11 +594,12 @@ static void types_fixture(void)
               "eu-west-1");
     CHECK_DOC(
         inv, "aws_config_configuration_recorder.solo",
-        "{\"Status\":{\"name\":\"solo\",\"recording\":false},\"name\":\"solo\",\"recordingGroup\""
-        ":{\"allSupported\":false,\"includeGlobalResourceTypes\":false,\"recordingStrategy\":{\"u"
-        "seOnly\":\"INCLUSION_BY_RESOURCE_TYPES\"},\"resourceTypes\":[\"AWS::EC2::Instance\"]},\""
-        "recordingMode\":null,\"roleARN\":\"arn:aws:iam::111122223333:role/c\"}",
-        "{\"recordingMode\":true}");
+        "{\"Status\":{\"lastStatus\":null,\"name\":\"solo\",\"recording\":false},\"name\":\"solo"
+        "\",\"recordingGroup\":{\"allSupported\":false,\"includeGlobalResourceTypes\":false,\"rec"
+        "ordingStrategy\":{\"useOnly\":\"INCLUSION_BY_RESOURCE_TYPES\"},\"resourceTypes\":[\"AWS:"
+        ":EC2::Instance\"]},\"recordingMode\":null,\"roleARN\":\"arn:aws:iam::111122223333:role/c"
+        "\"}",
+        "{\"Status\":{\"lastStatus\":true},\"recordingMode\":true}");
     CHECK_RES(inv, "aws_config_configuration_recorder.solo", "AWS::Config::ConfigurationRecorder",
               "solo", NULL, "eu-west-1");
     CHECK_DOC(
@@ -616,23 +629,41 @@ static void types_fixture(void)
     CHECK_RES(inv, "aws_iam_group.admins", "AWS::IAM::Group", "admins", NULL, "eu-west-1");
     CHECK_DOC(
         inv, "aws_iam_user.ops",
-        "{\"Arn\":\"arn:aws:iam::111122223333:user/ops\",\"AttachedManagedPolicies\":[null,{\"Pol"
-        "icyArn\":\"arn:aws:iam::aws:policy/ReadOnlyAccess\",\"PolicyName\":\"ReadOnlyAccess\"}],"
-        "\"GroupList\":[null,\"admins\",\"readers\"],\"Path\":\"/\",\"PermissionsBoundary\":{\"Pe"
-        "rmissionsBoundaryArn\":\"arn:aws:iam::111122223333:policy/boundary\",\"PermissionsBounda"
-        "ryType\":\"Policy\"},\"Tags\":[],\"UserId\":\"AIDAOPS\",\"UserName\":\"ops\",\"UserPolic"
-        "yList\":[null,{\"PolicyDocument\":null,\"PolicyName\":\"inline\"}]}",
-        "{\"AttachedManagedPolicies\":[true,false],\"GroupList\":[true,false,false],\"UserPolicyL"
-        "ist\":[true,{\"PolicyDocument\":true}]}");
+        "{\"AccessKeys\":[null,{\"AccessKeyId\":\"AKIAOLDKEYEXAMPLE000\",\"AccessKeyLastUsed\":nu"
+        "ll,\"CreateDate\":\"2019-01-02T03:04:05Z\",\"Status\":\"Inactive\",\"UserName\":\"ops\"}"
+        "],\"Arn\":\"arn:aws:iam::111122223333:user/ops\",\"AttachedManagedPolicies\":[null,{\"Po"
+        "licyArn\":\"arn:aws:iam::aws:policy/ReadOnlyAccess\",\"PolicyName\":\"ReadOnlyAccess\"}]"
+        ",\"CredentialReport\":null,\"GroupList\":[null,\"admins\",\"readers\"],\"LoginProfile\":"
+        "null,\"MFADevices\":[null],\"Path\":\"/\",\"PermissionsBoundary\":{\"PermissionsBoundary"
+        "Arn\":\"arn:aws:iam::111122223333:policy/boundary\",\"PermissionsBoundaryType\":\"Policy"
+        "\"},\"Tags\":[],\"UserId\":\"AIDAOPS\",\"UserName\":\"ops\",\"UserPolicyList\":[null,{\""
+        "PolicyDocument\":null,\"PolicyName\":\"inline\"}]}",
+        "{\"AccessKeys\":[true,{\"AccessKeyLastUsed\":true}],\"AttachedManagedPolicies\":[true,fa"
+        "lse],\"CredentialReport\":true,\"GroupList\":[true,false,false],\"LoginProfile\":true,\""
+        "MFADevices\":[true],\"UserPolicyList\":[true,{\"PolicyDocument\":true}]}");
     CHECK_RES(inv, "aws_iam_user.ops", "AWS::IAM::User", "ops",
               "arn:aws:iam::111122223333:user/ops", "eu-west-1");
     CHECK_DOC(
+        inv, "aws_iam_user.dev",
+        "{\"AccessKeys\":[{\"AccessKeyId\":null,\"CreateDate\":null,\"Status\":\"Active\",\"UserN"
+        "ame\":\"dev\"}],\"Arn\":null,\"AttachedManagedPolicies\":[],\"CredentialReport\":{\"acce"
+        "ss_key_1_active\":\"true\",\"access_key_2_active\":\"false\",\"arn\":null,\"mfa_active\""
+        ":\"false\",\"password_enabled\":\"true\",\"password_last_used\":\"no_information\",\"use"
+        "r\":\"dev\"},\"GroupList\":[],\"LoginProfile\":{\"CreateDate\":null,\"PasswordResetRequi"
+        "red\":true,\"UserName\":\"dev\"},\"MFADevices\":[],\"Path\":\"/\",\"UserId\":null,\"User"
+        "Name\":\"dev\",\"UserPolicyList\":[]}",
+        "{\"AccessKeys\":[{\"AccessKeyId\":true,\"CreateDate\":true}],\"Arn\":true,\"CredentialRe"
+        "port\":{\"arn\":true},\"LoginProfile\":{\"CreateDate\":true},\"UserId\":true}");
+    CHECK_RES(inv, "aws_iam_user.dev", "AWS::IAM::User", "dev", NULL, "eu-west-1");
+    CHECK_DOC(
         inv, "aws_iam_account_password_policy.weak",
-        "{\"AccountId\":null,\"PasswordPolicy\":{\"AllowUsersToChangePassword\":true,\"ExpirePass"
-        "words\":false,\"HardExpiry\":false,\"MinimumPasswordLength\":8,\"RequireLowercaseCharact"
-        "ers\":false,\"RequireNumbers\":false,\"RequireSymbols\":false,\"RequireUppercaseCharacte"
-        "rs\":false}}",
-        "{\"AccountId\":true}");
+        "{\"AccountId\":null,\"AccountSummary\":null,\"CredentialReport\":null,\"PasswordPolicy\""
+        ":{\"AllowUsersToChangePassword\":true,\"ExpirePasswords\":false,\"HardExpiry\":false,\"M"
+        "inimumPasswordLength\":8,\"RequireLowercaseCharacters\":false,\"RequireNumbers\":false,"
+        "\"RequireSymbols\":false,\"RequireUppercaseCharacters\":false},\"VirtualMFADevices\":nul"
+        "l}",
+        "{\"AccountId\":true,\"AccountSummary\":true,\"CredentialReport\":true,\"VirtualMFADevice"
+        "s\":true}");
     CHECK_RES(inv, "aws_iam_account_password_policy.weak", "AWS::::Account",
               "iam-account-password-policy", NULL, "eu-west-1");
     CHECK_DOC(
@@ -695,9 +726,9 @@ static void types_fixture(void)
               "eu-west-1");
     CHECK_DOC(
         inv, "aws_config_configuration_recorder_status.elsewhere",
-        "{\"Status\":{\"name\":\"elsewhere\",\"recording\":true},\"name\":\"elsewhere\",\"recordi"
-        "ngGroup\":null,\"roleARN\":null}",
-        "{\"recordingGroup\":true,\"roleARN\":true}");
+        "{\"Status\":{\"lastStatus\":null,\"name\":\"elsewhere\",\"recording\":true},\"name\":\"e"
+        "lsewhere\",\"recordingGroup\":null,\"roleARN\":null}",
+        "{\"Status\":{\"lastStatus\":true},\"recordingGroup\":true,\"roleARN\":true}");
     CHECK_RES(inv, "aws_config_configuration_recorder_status.elsewhere",
               "AWS::Config::ConfigurationRecorder",
               "aws_config_configuration_recorder_status.elsewhere", NULL, "eu-west-1");
