@@ -66,7 +66,12 @@ int pp_wire_fail(pp_aws_resp *resp, const char *code, const char *fmt, ...)
     resp->data = NULL;
     free(resp->code);
     free(resp->message);
-    resp->code = pp_xstrdup(code && *code ? code : "Unknown");
+    /* The code comes from the response: a hostile endpoint could put a newline in it and forge
+     * log lines, or make it as long as the body. AWS codes are short and printable. */
+    resp->code = pp_xstrndup(code && *code ? code : "Unknown", 128);
+    for (char *p = resp->code; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            *p = '_';
     pp_buf b;
     pp_buf_init(&b, 1024);
     va_list ap;
