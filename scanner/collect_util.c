@@ -177,7 +177,15 @@ int pp_csv_parse(const char *text, size_t len, size_t max_rows, json_t **out)
                 rc = pp_err_set(PP_EINVAL, "line %zu: more fields than the header", line);
                 goto _exit;
             }
-            json_object_set_new(row, header[col++], json_string(pp_buf_cstr(&field)));
+            /* A value or column name that is not UTF-8 would be dropped from the row without a
+             * word, and a rule would read the column as absent: refuse the report instead. */
+            if (json_object_set_new(row, header[col],
+                                    json_stringn(pp_buf_cstr(&field), field.len)) != 0) {
+                json_decref(row);
+                rc = pp_err_set(PP_EINVAL, "line %zu: field %zu is not UTF-8", line, col + 1);
+                goto _exit;
+            }
+            col++;
         }
         if (col != n_header) {
             json_decref(row);
