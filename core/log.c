@@ -74,8 +74,9 @@ void pp_redact_register(const char *secret)
 static const char *const pattern_src[] = {
     "(authorization\\s*[:=]\\s*)[^\\r\\n]+",
     "(x-amz-security-token[\"']?\\s*[:=]\\s*[\"']?)[^\\s&\"',;]+",
-    "((?:aws_secret_access_key|aws_session_token|aws_security_token|secret_?access_?key|"
-    "session_?token|\"token\"|authorization_?token)[\"']?\\s*[:=]\\s*[\"']?)[^\\s\"',;&}]+",
+    /* one pattern split over two lines (the parentheses tell clang the joint is meant) */
+    ("((?:aws_secret_access_key|aws_session_token|aws_security_token|secret_?access_?key|"
+     "session_?token|\"token\"|authorization_?token)[\"']?\\s*[:=]\\s*[\"']?)[^\\s\"',;&}]+"),
     "(<(?:SecretAccessKey|SessionToken|Token)>)[^<]*",
     "(Signature=)[0-9a-f]{16,}",
 };

@@ -67,7 +67,7 @@ int pp_buf_append(pp_buf *b, const void *data, size_t len);
 int pp_buf_puts(pp_buf *b, const char *s);
 int pp_buf_putc(pp_buf *b, char c);
 int pp_buf_printf(pp_buf *b, const char *fmt, ...) PP_PRINTF(2, 3);
-int pp_buf_vprintf(pp_buf *b, const char *fmt, va_list ap);
+int pp_buf_vprintf(pp_buf *b, const char *fmt, va_list ap) PP_PRINTF(2, 0);
 const char *pp_buf_cstr(const pp_buf *b); /* "" for an empty buffer */
 char *pp_buf_steal(pp_buf *b);            /* caller owns the string; buffer is reset */
 void pp_buf_reset(pp_buf *b);
