@@ -406,10 +406,8 @@ const char *pp_rem_plan_topic(pp_rem_planner *p, const pp_rem_target *t, const c
 /* ---- checks of the common kinds
  * ----------------------------------------------------------------------- */
 
-static int check_bucket(pp_rem_check *c, const json_t *target)
+int pp_rem_check_bucket(pp_rem_check *c, const char *bucket, const char *region)
 {
-    const char *bucket = pp_rem_str(target, "bucket");
-    const char *region = pp_rem_str(target, "region");
     json_t *data = NULL;
     char *code = NULL;
     json_t *in = json_pack("{s:s}", "Bucket", bucket);
@@ -446,12 +444,12 @@ static int check_bucket(pp_rem_check *c, const json_t *target)
     return rc;
 }
 
-static int check_key(pp_rem_check *c, const json_t *target)
+int pp_rem_check_key(pp_rem_check *c, const char *alias, const char *region)
 {
     json_t *data = NULL;
     char *code = NULL;
-    json_t *in = json_pack("{s:s}", "KeyId", pp_rem_str(target, "alias"));
-    int rc = pp_rem_read(c, "kms", "DescribeKey", pp_rem_str(target, "region"), in, &data, &code);
+    json_t *in = json_pack("{s:s}", "KeyId", alias);
+    int rc = pp_rem_read(c, "kms", "DescribeKey", region, in, &data, &code);
     json_decref(in);
     if (rc == 0) {
         json_t *md = json_object_get(data, "KeyMetadata");
@@ -459,7 +457,7 @@ static int check_key(pp_rem_check *c, const json_t *target)
             json_object_set_new(c->outputs, "KeyId", json_string(pp_rem_str(md, "KeyId")));
         if (pp_rem_str(md, "Arn"))
             json_object_set_new(c->outputs, "KeyArn", json_string(pp_rem_str(md, "Arn")));
-        pp_rem_check_unneeded(c, "key %s already exists", pp_rem_str(target, "alias"));
+        pp_rem_check_unneeded(c, "key %s already exists", alias);
         json_decref(data);
     } else if (pp_str_eq(code, "NotFoundException")) {
         rc = 0;
@@ -510,9 +508,9 @@ int pp_rem_common_check(pp_rem_check *c)
     const char *kind = pp_rem_str(c->step, "kind");
     const json_t *target = json_object_get(c->step, "target");
     if (pp_str_eq(kind, "bucket"))
-        return check_bucket(c, target);
+        return pp_rem_check_bucket(c, pp_rem_str(target, "bucket"), pp_rem_str(target, "region"));
     if (pp_str_eq(kind, "kms-key"))
-        return check_key(c, target);
+        return pp_rem_check_key(c, pp_rem_str(target, "alias"), pp_rem_str(target, "region"));
     if (pp_str_eq(kind, "log-group"))
         return check_log_group(c, target);
     if (pp_str_eq(kind, "topic"))

@@ -388,6 +388,7 @@ int pp_remediate_plan(const pp_rem_plan_opts *o, json_t **out)
     p.needs_risky = json_array();
     p.deferred = json_array();
     p.accounts = json_object();
+    p.scratch = json_object();
     cand *cands = NULL;
     size_t n = 0;
     const pp_results *r = o->results;
@@ -514,6 +515,7 @@ _exit:
     json_decref(p.needs_risky);
     json_decref(p.deferred);
     json_decref(p.accounts);
+    json_decref(p.scratch);
     return rc;
 }
 

@@ -61,6 +61,7 @@ struct pp_rem_planner {
     json_t *provides; /* key -> step id: what a step makes that others need ("trail-log-group") */
     json_t *no_action, *needs_risky, *deferred;
     json_t *accounts; /* account -> true */
+    json_t *scratch;  /* per-plan state an action keeps between findings, under its name */
     const pp_rem_target *cur;
 };
 
@@ -133,6 +134,10 @@ const char *pp_rem_plan_log_group(pp_rem_planner *p, const pp_rem_target *t, con
                                   const char *service_principal, const char *region);
 const char *pp_rem_plan_topic(pp_rem_planner *p, const pp_rem_target *t, const char *action,
                               const char *topic, const json_t *subscription, const char *region);
+/* Re-reads of the common pieces: a bucket (CreateBucket dropped when it is parapet's; left alone
+ * when it is someone else's), a key by alias (adopted: outputs KeyId and KeyArn). */
+int pp_rem_check_bucket(pp_rem_check *c, const char *bucket, const char *region);
+int pp_rem_check_key(pp_rem_check *c, const char *alias, const char *region);
 /* Handles the check of a common kind; returns 1 when the step is not of a common kind. */
 int pp_rem_common_check(pp_rem_check *c);
 /* Ops and permissions of the common pieces, for the actions that use them. */

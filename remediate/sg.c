@@ -29,14 +29,17 @@ static bool listed(char *const *v, const char *s)
     return false;
 }
 
+/* Scan documents (the CLI's shape) call group sources UserIdGroupPairs; the EC2 query API's
+ * input calls them Groups (IpPermissions.N.Groups.N.GroupId). */
+static const struct {
+    const char *list, *wire, *key;
+} srcs[] = {{"IpRanges", "IpRanges", "CidrIp"},
+            {"Ipv6Ranges", "Ipv6Ranges", "CidrIpv6"},
+            {"PrefixListIds", "PrefixListIds", "PrefixListId"},
+            {"UserIdGroupPairs", "Groups", "GroupId"}};
+
 size_t pp_rem_sg_split(const json_t *perm, char *const *only_cidrs, json_t *out)
 {
-    static const struct {
-        const char *list, *key;
-    } srcs[] = {{"IpRanges", "CidrIp"},
-                {"Ipv6Ranges", "CidrIpv6"},
-                {"PrefixListIds", "PrefixListId"},
-                {"UserIdGroupPairs", "GroupId"}};
     size_t added = 0;
     for (size_t s = 0; s < 4; s++) {
         if (only_cidrs && s >= 2)
@@ -49,7 +52,7 @@ size_t pp_rem_sg_split(const json_t *perm, char *const *only_cidrs, json_t *out)
             if (!v || (only_cidrs && !listed(only_cidrs, v)))
                 continue;
             json_t *one = base_perm(perm);
-            json_object_set_new(one, srcs[s].list, json_pack("[{s:s}]", srcs[s].key, v));
+            json_object_set_new(one, srcs[s].wire, json_pack("[{s:s}]", srcs[s].key, v));
             bool dup = false;
             size_t k;
             json_t *have;
@@ -84,12 +87,6 @@ static bool same_ports(const json_t *a, const json_t *b)
 
 bool pp_rem_sg_has(const json_t *perms, const json_t *one)
 {
-    static const struct {
-        const char *list, *key;
-    } srcs[] = {{"IpRanges", "CidrIp"},
-                {"Ipv6Ranges", "CidrIpv6"},
-                {"PrefixListIds", "PrefixListId"},
-                {"UserIdGroupPairs", "GroupId"}};
     size_t i;
     json_t *p;
     json_array_foreach(perms, i, p)
@@ -98,12 +95,16 @@ bool pp_rem_sg_has(const json_t *perms, const json_t *one)
             continue;
         for (size_t s = 0; s < 4; s++) {
             const char *want =
-                pp_rem_str(json_array_get(json_object_get(one, srcs[s].list), 0), srcs[s].key);
+                pp_rem_str(json_array_get(json_object_get(one, srcs[s].wire), 0), srcs[s].key);
             if (!want)
                 continue;
             size_t k;
             json_t *r;
-            json_array_foreach(json_object_get(p, srcs[s].list), k, r)
+            /* perms may be a document's (list names) or planned input (wire names) */
+            const json_t *have = json_object_get(p, srcs[s].list);
+            if (!have)
+                have = json_object_get(p, srcs[s].wire);
+            json_array_foreach(have, k, r)
             {
                 if (pp_str_eq(pp_rem_str(r, srcs[s].key), want))
                     return true;
@@ -122,7 +123,7 @@ void pp_rem_sg_describe(const json_t *one, char *buf, size_t len)
     if (!src)
         src = pp_rem_str(json_array_get(json_object_get(one, "PrefixListIds"), 0), "PrefixListId");
     if (!src)
-        src = pp_rem_str(json_array_get(json_object_get(one, "UserIdGroupPairs"), 0), "GroupId");
+        src = pp_rem_str(json_array_get(json_object_get(one, "Groups"), 0), "GroupId");
     if (pp_str_eq(proto, "-1")) {
         snprintf(buf, len, "all traffic from %s", src ? src : "?");
         return;
