@@ -13,6 +13,20 @@
 
 #define CMD "check"
 
+/* The plan's documents and the findings are a few million JSON values; handing them back one
+ * by one just before the process exits costs a fifth of a large check. Sanitizer builds free
+ * everything, so a leak anywhere stays visible to the tests. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FREE_AT_EXIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FREE_AT_EXIT 1
+#endif
+#endif
+#ifndef FREE_AT_EXIT
+#define FREE_AT_EXIT 0
+#endif
+
 typedef struct check_opts {
     const char *plan;
     const char *format;
@@ -384,11 +398,13 @@ _exit:
         fclose(out);
     pp_snapshot_info_clear(&info);
     json_decref(expired);
-    pp_results_free(r);
+    if (FREE_AT_EXIT) {
+        pp_results_free(r);
+        pp_plan_free(plan);
+    }
     pp_ruleset_free(rs);
     pp_plan_baseline_free(bl);
     pp_plan_locator_free(loc);
-    pp_plan_free(plan);
     pp_strv_free(o.policies);
     pp_strv_free(positional);
     return code;
