@@ -11,7 +11,8 @@
 
 static const pp_cmd commands[] = {
     {"doctor", "check credentials, endpoints and permissions per service",
-     "parapet doctor [--profile P] [--endpoint-url URL] [--region R] [--services LIST]\n"
+     "parapet doctor [--profile P] [--endpoint-url URL] [--allow-insecure-endpoint] [--region R]\n"
+     "               [--services LIST]\n"
      "\n"
      "Resolves credentials (prints the key id and where it came from, never the secret), calls\n"
      "STS GetCallerIdentity, then one cheap read call per service, and prints a table of\n"
@@ -19,6 +20,8 @@ static const pp_cmd commands[] = {
      "\n"
      "  --profile P         use profile P from ~/.aws/config and ~/.aws/credentials\n"
      "  --endpoint-url URL  send every call to URL (moto server, LocalStack)\n"
+     "  --allow-insecure-endpoint\n"
+     "                      allow plain http to a non-loopback --endpoint-url\n"
      "  --region R          default region (else AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
      "  --services LIST     comma-separated: iam,ec2,kms,cloudtrail,config,guardduty,logs,\n"
      "                      cloudwatch,sns,s3 (default: all)\n"
@@ -187,9 +190,11 @@ static const pp_cmd commands[] = {
      pp_cmd_report},
     {"iam-policy", "print the least-privilege IAM policy a scan needs",
      "parapet iam-policy scan\n"
+     "parapet iam-policy remediate\n"
      "\n"
      "Prints the IAM policy document (JSON) that grants exactly the read calls the collectors\n"
-     "declare; attach it to the role or user parapet scans with.\n",
+     "declare; attach it to the role or user parapet scans with. `remediate` prints the policy\n"
+     "the remediation actions declare (their writes and the reads before each step).\n",
      pp_cmd_iam_policy},
     {"inventory", "print a snapshot's resources as JSON lines, or import such lines",
      "parapet inventory [--db FILE] [--snapshot ID|latest] [--type T] [--account A] [--region R]\n"

@@ -83,6 +83,8 @@ bool pp_remediate_action_risky(const char *name)
 json_t *pp_remediate_iam_policy(void)
 {
     json_t *set = json_object();
+    /* the executor's own call: which account the credentials are for */
+    json_object_set_new(set, "sts:GetCallerIdentity", json_true());
     for (size_t i = 0; i < N_ACTIONS; i++) {
         for (const char *const *op = actions[i]->ops; op && *op; op++) {
             char svc[64];
