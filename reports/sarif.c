@@ -229,8 +229,10 @@ static json_t *result_obj(const rep_index *ix, size_t fi, size_t rule_index, con
     pp_buf_init(&msg, 1 << 20);
     if (f->status == PP_STATUS_ERROR)
         pp_buf_puts(&msg, "Not evaluated (ERROR): ");
-    else if (f->status == PP_STATUS_UNKNOWN)
+    else if (f->status == PP_STATUS_UNKNOWN && f->address)
         pp_buf_puts(&msg, "Known only after apply (UNKNOWN): ");
+    else if (f->status == PP_STATUS_UNKNOWN) /* a rule over the whole account, not a resource */
+        pp_buf_puts(&msg, "Needs the whole account, not decidable from a plan (UNKNOWN): ");
     pp_buf_puts(&msg, title);
     const char *who = f->address ? f->address : f->res_arn ? f->res_arn : f->res_id;
     if (who)
