@@ -35,11 +35,16 @@ static bool valid_url(const char *u)
 int pp_cmd_doctor(int argc, char **argv)
 {
     const char *profile = NULL, *endpoint = NULL, *region = NULL, *services = NULL;
+    bool insecure = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char **slot = NULL;
         if (pp_cli_log_option(argc, argv, &i))
             continue;
+        if (strcmp(a, "--allow-insecure-endpoint") == 0) {
+            insecure = true;
+            continue;
+        }
         if (strcmp(a, "--profile") == 0)
             slot = &profile;
         else if (strcmp(a, "--endpoint-url") == 0)
@@ -93,7 +98,10 @@ int pp_cmd_doctor(int argc, char **argv)
         exit_code = pp_cli_fail(rc, "doctor");
         goto _exit;
     }
-    pp_aws_client_options opts = {.profile = profile, .endpoint_url = endpoint, .region = region};
+    pp_aws_client_options opts = {.profile = profile,
+                                  .endpoint_url = endpoint,
+                                  .region = region,
+                                  .allow_insecure_endpoint = insecure};
     rc = pp_aws_client_new(&client, engine, &opts);
     if (rc) {
         exit_code = pp_cli_fail(rc, "doctor");
