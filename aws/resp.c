@@ -20,6 +20,23 @@ void pp_aws_resp_clear(pp_aws_resp *r)
     memset(r, 0, sizeof(*r));
 }
 
+/* When AWS refuses the request itself rather than the call, the code alone rarely says what to
+ * fix: these are the ones a person meets, with what to check. */
+static const char *error_hint(const char *code, const char *msg)
+{
+    bool expired_sig = msg && strstr(msg, "Signature expired");
+    if (strcmp(code, "RequestTimeTooSkewed") == 0 ||
+        ((strcmp(code, "SignatureDoesNotMatch") == 0 ||
+          strcmp(code, "InvalidSignatureException") == 0) &&
+         expired_sig))
+        return "this machine's clock is off by more than the 15 minutes AWS accepts";
+    if (strcmp(code, "RequestExpired") == 0)
+        return "the session token has expired, or this machine's clock is off";
+    if (strcmp(code, "ExpiredToken") == 0 || strcmp(code, "ExpiredTokenException") == 0)
+        return "the session token has expired: get new credentials";
+    return NULL;
+}
+
 char *pp_aws_resp_error(const pp_aws_resp *r)
 {
     if (!r)
@@ -27,8 +44,12 @@ char *pp_aws_resp_error(const pp_aws_resp *r)
     if (r->ok)
         return pp_xstrdup("ok");
     const char *code = r->code && *r->code ? r->code : "Error";
+    const char *hint = error_hint(code, r->message);
     char *line =
-        r->message && *r->message ? pp_xasprintf("%s: %s", code, r->message) : pp_xstrdup(code);
+        r->message && *r->message
+            ? pp_xasprintf("%s: %s%s%s%s", code, r->message, hint ? " (" : "", hint ? hint : "",
+                           hint ? ")" : "")
+            : pp_xasprintf("%s%s%s%s", code, hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
     for (char *p = line; *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
