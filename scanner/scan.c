@@ -392,6 +392,89 @@ static void account_unreachable(struct scan *s, struct account_state *a, const c
     pp_log(PP_LOG_ERROR, "scan", "account %s: %s: %s", a->id, operation, error);
 }
 
+/* A region the account cannot be scanned in: not a region at all (a typo) or an opt-in region
+ * the account has not enabled. Every regional collector gets one error record for it and the log
+ * one line; no call goes there, where each would fail on its own with a warning of its own. */
+static void region_unusable(struct scan *s, struct account_state *a, const char *region,
+                            const char *error)
+{
+    for (size_t i = 0; pp_collector_at(i); i++) {
+        const pp_collector *col = pp_collector_at(i);
+        if (col->global || (s->opts->services && !pp_strv_contains(s->opts->services, col->name)))
+            continue;
+        pp_coverage c = {.account = a->id,
+                         .region = (char *)region,
+                         .service = (char *)col->name,
+                         .operation = "DescribeRegions",
+                         .ok = false,
+                         .error = (char *)error};
+        pp_inventory_add_coverage(s->inv, &c);
+    }
+    pp_inventory_add_scope(s->inv, a->id, region);
+    s->errors++;
+    pp_log(PP_LOG_ERROR, "scan", "account %s: %s", a->id, error);
+}
+
+static bool any_regional_collector(const pp_scan_options *o)
+{
+    for (size_t i = 0; pp_collector_at(i); i++)
+        if (!pp_collector_at(i)->global &&
+            (!o->services || pp_strv_contains(o->services, pp_collector_at(i)->name)))
+            return true;
+    return false;
+}
+
+/* Regions named on the command line or in --accounts are checked against DescribeRegions
+ * (AllRegions) once per account, and the ones it cannot be scanned in are dropped with one clear
+ * error each. When the list cannot be read the regions stay: each call then speaks for itself. */
+static void check_regions(struct scan *s, struct account_state *a)
+{
+    json_t *input = json_pack("{s:b}", "AllRegions", 1);
+    pp_aws_req req = {.service = "ec2", .operation = "DescribeRegions", .input = input};
+    pp_aws_resp resp = {0};
+    int rc = pp_aws_call(a->client, &req, &resp);
+    json_decref(input);
+    json_t *list = rc ? NULL : json_object_get(resp.data, "Regions");
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        pp_log(PP_LOG_DEBUG, "scan", "account %s: regions not checked: %s", a->id,
+               rc ? pp_err_msg() : "DescribeRegions listed none");
+        pp_aws_resp_clear(&resp);
+        return;
+    }
+    size_t k = 0;
+    for (size_t r = 0; a->regions[r]; r++) {
+        const char *name = a->regions[r], *status = NULL;
+        bool found = false;
+        size_t i;
+        json_t *e;
+        json_array_foreach(list, i, e)
+        {
+            if (pp_str_eq(json_string_value(json_object_get(e, "RegionName")), name)) {
+                found = true;
+                status = json_string_value(json_object_get(e, "OptInStatus"));
+            }
+        }
+        char *error = NULL;
+        if (!found)
+            error = pp_xasprintf("InvalidRegion: '%s' is not a region (DescribeRegions does not "
+                                 "list it); nothing was collected there",
+                                 name);
+        else if (pp_str_eq(status, "not-opted-in"))
+            error = pp_xasprintf("RegionNotEnabled: '%s' is an opt-in region this account has not "
+                                 "enabled; nothing was collected there",
+                                 name);
+        if (error) {
+            region_unusable(s, a, name, error);
+            free(error);
+            free(a->regions[r]);
+        } else {
+            a->regions[k++] = a->regions[r];
+        }
+    }
+    a->regions[k] = NULL;
+    pp_aws_resp_clear(&resp);
+}
+
 static int enabled_regions(pp_aws_client *client, char ***out, char **error)
 {
     json_t *input = json_pack("{s:[{s:s, s:[s,s]}]}", "Filter", "Name", "opt-in-status", "Value",
@@ -468,6 +551,8 @@ static void setup_account(struct scan *s, const pp_scan_account *spec, struct ac
     a->id = pp_xstrdup(id);
     pp_aws_resp_clear(&resp);
 
+    if (a->regions && any_regional_collector(o))
+        check_regions(s, a);
     if (!a->regions && o->all_regions) {
         if (enabled_regions(a->client, &a->regions, &error)) {
             failed_op = "DescribeRegions";
