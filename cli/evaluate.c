@@ -37,7 +37,8 @@ int pp_cmd_evaluate(int argc, char **argv)
     eo.quiet = quiet;
     exit_code = PP_EXIT_USAGE;
     if (pp_cli_fail_on(eo.fail_on, &fail_on) ||
-        pp_cli_check_formats("evaluate", eo.formats ? eo.formats : "html,json"))
+        pp_cli_check_formats("evaluate", eo.formats ? eo.formats : "html,json") ||
+        pp_cli_check_out("evaluate", eo.out))
         goto _exit;
     if ((exit_code = pp_cli_load_rules("evaluate", &eo, &rs)))
         goto _exit;

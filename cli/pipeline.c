@@ -32,6 +32,14 @@ int pp_cli_check_formats(const char *cmd, const char *formats)
     return rc;
 }
 
+int pp_cli_check_out(const char *cmd, const char *out)
+{
+    int rc = pp_report_check_dir(out ? out : "parapet-out");
+    if (rc)
+        return pp_cli_usage_error("%s: --out: %s", cmd, pp_err_msg());
+    return 0;
+}
+
 static char *default_suppressions(const char *db)
 {
     char *copy = pp_xstrdup(db ? db : PP_STORE_DEFAULT_PATH);

@@ -23,6 +23,8 @@ typedef struct pp_cli_eval_opts {
 int pp_cli_fail_on(const char *s, enum pp_severity *out);
 /* Checks --format names before anything runs. */
 int pp_cli_check_formats(const char *cmd, const char *formats);
+/* Checks the --out folder (default parapet-out) before anything runs: pp_report_check_dir. */
+int pp_cli_check_out(const char *cmd, const char *out);
 /* Loads the packs; every diagnostic goes to stderr. Returns 0 or PP_EXIT_USAGE. */
 int pp_cli_load_rules(const char *cmd, const pp_cli_eval_opts *o, pp_ruleset **out);
 /* Opens (creating with `create`) the database, mapping errors to exit codes. */

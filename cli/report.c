@@ -27,7 +27,8 @@ int pp_cmd_report(int argc, char **argv)
     eo.quiet = quiet;
     exit_code = PP_EXIT_USAGE;
     if (pp_cli_fail_on(eo.fail_on, &fail_on) ||
-        pp_cli_check_formats("report", eo.formats ? eo.formats : "html,json"))
+        pp_cli_check_formats("report", eo.formats ? eo.formats : "html,json") ||
+        pp_cli_check_out("report", eo.out))
         goto _exit;
     if ((exit_code = pp_cli_open_store("report", eo.db, false, &st)))
         goto _exit;

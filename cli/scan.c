@@ -177,7 +177,8 @@ int pp_cmd_scan(int argc, char **argv)
         goto _exit;
     }
     if (pp_cli_fail_on(eo.fail_on, &fail_on) ||
-        pp_cli_check_formats("scan", eo.formats ? eo.formats : "html,json"))
+        pp_cli_check_formats("scan", eo.formats ? eo.formats : "html,json") ||
+        pp_cli_check_out("scan", eo.out))
         goto _exit;
     /* Webhooks from the command line, else from the environment (where a secret store such as
      * ECS secrets or systemd credentials can put them without showing them in `ps`). */

@@ -49,10 +49,15 @@ const pp_report_writer *pp_report_writer_at(size_t i);
  * missing results -> PP_EINVAL; I/O -> PP_EIO. */
 int pp_report_write(const char *format, const pp_report_input *in, const char *path);
 
+/* Whether reports may be written into dir: fine when it does not exist yet (it will be created
+ * 0700); PP_EIO when it is not a directory; PP_EINVAL when it is world-writable and owned by
+ * another user (that user could replace what parapet writes there: /tmp itself, say). */
+int pp_report_check_dir(const char *dir);
+
 /* Writes every format of a comma-separated list into dir (created 0700 when missing) under the
  * table's file names: report.json, report.html, report.ocsf.json, report.csv, report.sarif,
  * report.junit.xml. Every name is checked before anything is written: an unknown format ->
- * PP_EINVAL and no file. */
+ * PP_EINVAL and no file; so is the folder (pp_report_check_dir). */
 int pp_report_write_all(const char *formats, const pp_report_input *in, const char *dir);
 
 #endif

@@ -99,6 +99,24 @@ int pp_report_write(const char *format, const pp_report_input *in, const char *p
     return write_one(w, in, path);
 }
 
+int pp_report_check_dir(const char *dir)
+{
+    struct stat st;
+    if (!dir || !*dir)
+        return pp_err_set(PP_EINVAL, "report: no folder to write to");
+    if (stat(dir, &st) != 0)
+        return errno == ENOENT ? 0 : pp_err_set(PP_EIO, "%s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return pp_err_set(PP_EIO, "%s: not a directory", dir);
+    /* Findings describe weaknesses: never into a folder where another user can swap files. */
+    if ((st.st_mode & S_IWOTH) && st.st_uid != geteuid())
+        return pp_err_set(PP_EINVAL,
+                          "%s: refusing a world-writable folder owned by another user (uid %ld); "
+                          "use a folder of your own",
+                          dir, (long)st.st_uid);
+    return 0;
+}
+
 int pp_report_write_all(const char *formats, const pp_report_input *in, const char *dir)
 {
     int rc = 0;
@@ -127,6 +145,8 @@ int pp_report_write_all(const char *formats, const pp_report_input *in, const ch
         if (!dup)
             chosen[n_chosen++] = w;
     }
+    if ((rc = pp_report_check_dir(dir)))
+        goto _exit;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         rc = pp_err_set(PP_EIO, "%s: %s", dir, strerror(errno));
         goto _exit;
