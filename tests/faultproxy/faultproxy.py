@@ -310,11 +310,12 @@ class FaultProxy:
     """See the module comment. Rates are probabilities per request, checked in this order:
     deny, expired token, clock skew, throttle, 5xx; then, on moto's answer: rewrite, drop, slow.
     `only`: the services (or service:Operation) random faults apply to; None means every one.
-    `rewrite`: {"service:Operation": fn(Response, Request) -> Response}."""
+    `rewrite`: {"service:Operation": fn(Response, Request) -> Response}. `drop_first`: specs whose
+    first attempt is always dropped, so a test can count on meeting a drop."""
 
     def __init__(self, upstream, seed=1, latency=(0.0, 0.0), throttle=0.0, error5xx=0.0,
                  drop=0.0, slow=0.0, slow_delay=0.01, deny=(), expired_token=False,
-                 clock_offset_s=0, only=None, rewrite=None, max_per_key=None):
+                 clock_offset_s=0, only=None, rewrite=None, drop_first=()):
         u = urllib.parse.urlsplit(upstream)
         if u.hostname not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the fault proxy only forwards to loopback")
@@ -331,6 +332,7 @@ class FaultProxy:
         self.clock_offset_s = clock_offset_s
         self.only = only
         self.rewrite = dict(rewrite or {})
+        self.drop_first = list(drop_first)  # specs whose first attempt is always cut off
         self.lock = threading.Lock()
         self.seen = {}  # content key -> attempts so far
         self.log = []  # one dict per request
@@ -474,7 +476,8 @@ class FaultProxy:
                 entry["fault"] = "rewrite"
                 resp = fn(resp, req)
                 break
-        if fault_ok and rng.random() < self.drop:
+        forced = n == 1 and any(req.matches(s) for s in self.drop_first)
+        if (fault_ok and rng.random() < self.drop) or forced:
             entry["fault"] = "drop"
             self._send_partial(conn, resp)
             return False
