@@ -1205,6 +1205,54 @@ static int alarm_build(pp_rem_cbuild *b)
     return 0;
 }
 
+/* Re-read: a filter or alarm of that name exists already (an interrupted apply put it). Puts
+ * replace on AWS, but a second identical filter is not something to count on everywhere. */
+static int alarm_check(pp_rem_check *c)
+{
+    const char *region = pp_rem_str(json_object_get(c->step, "target"), "region");
+    json_t *mf = json_object_get(pp_rem_check_call(c, "PutMetricFilter"), "params");
+    json_t *al = json_object_get(pp_rem_check_call(c, "PutMetricAlarm"), "params");
+    json_t *data = NULL;
+    char *code = NULL;
+    int rc = 0;
+    if (pp_rem_str(mf, "logGroupName") && pp_rem_str(mf, "filterName")) {
+        json_t *in = json_pack("{s:s, s:s}", "logGroupName", pp_rem_str(mf, "logGroupName"),
+                               "filterNamePrefix", pp_rem_str(mf, "filterName"));
+        rc = pp_rem_read(c, "logs", "DescribeMetricFilters", region, in, &data, &code);
+        json_decref(in);
+        bool have = false;
+        size_t i;
+        json_t *f;
+        json_array_foreach(json_object_get(data, "metricFilters"), i, f)
+        {
+            if (pp_str_eq(pp_rem_str(f, "filterName"), pp_rem_str(mf, "filterName")) &&
+                pp_str_eq(pp_rem_str(f, "filterPattern"), pp_rem_str(mf, "filterPattern")))
+                have = true;
+        }
+        json_decref(data);
+        /* the log group may not exist yet: its step is a dependency, so that is an error */
+        free(code);
+        if (rc)
+            return rc;
+        if (have)
+            pp_rem_check_drop(c, "PutMetricFilter");
+    }
+    if (pp_rem_str(al, "AlarmName")) {
+        json_t *in = json_pack("{s:[s]}", "AlarmNames", pp_rem_str(al, "AlarmName"));
+        rc = pp_rem_read(c, "cloudwatch", "DescribeAlarms", region, in, &data, &code);
+        json_decref(in);
+        free(code);
+        if (rc)
+            return rc;
+        if (json_array_size(json_object_get(data, "MetricAlarms")))
+            pp_rem_check_drop(c, "PutMetricAlarm");
+        json_decref(data);
+    }
+    if (json_array_size(c->calls) == 0)
+        pp_rem_check_unneeded(c, "already in the desired state: filter and alarm exist");
+    return 0;
+}
+
 /* ---- the table
  * --------------------------------------------------------------------------------------- */
 
@@ -1230,7 +1278,7 @@ static const pp_rem_ctype ctypes[] = {
     {"AWS::Config::ConfigurationRecorder", NULL, config_build, NULL},
     {"AWS::GuardDuty::Detector", detector_identify, detector_build, detector_check},
     {"AWS::SNS::Topic", topic_identify, topic_build, NULL},
-    {"AWS::CloudWatch::Alarm", alarm_identify, alarm_build, NULL},
+    {"AWS::CloudWatch::Alarm", alarm_identify, alarm_build, alarm_check},
 };
 
 const pp_rem_ctype *pp_rem_ctype_find(const char *type)
