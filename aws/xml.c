@@ -10,9 +10,19 @@
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 
+/* libxml2 reports some problems (an encoding it cannot convert) through its generic error
+ * channel, which writes to stderr whatever the parser options say; parapet says what failed in
+ * its own error instead. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 static void xml_init(void)
 {
     xmlInitParser();
+    xmlThrDefSetGenericErrorFunc(NULL, quiet);
 }
 
 void pp_xml_init(void)
@@ -51,6 +61,8 @@ xmlDoc *pp_xml_parse(const char *body, size_t len)
         pp_err_set(PP_EINVAL, "empty XML document");
         return NULL;
     }
+    /* The handler is per thread: set it on the caller's, whenever it was created. */
+    xmlSetGenericErrorFunc(NULL, quiet);
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
         pp_err_set(PP_ENOMEM, "out of memory");
