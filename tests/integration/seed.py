@@ -385,6 +385,9 @@ def seed_reference(moto, account):
     plant("REF-ROLE-CROSS-ACCOUNT-GUARDED", "prod-cross-account-dev", "FAIL")
     plant("REF-ROLE-CROSS-ACCOUNT-GUARDED", "vendor-audit", "PASS")
     plant("REF-ROLE-CROSS-ACCOUNT-GUARDED", "prod-ecs-task", None)  # trusts a service only
+    # ops trusts moto's account, which is not the production account_id the default parameters
+    # describe (111122223333): to the design it is another account, without MFA
+    plant("REF-ROLE-CROSS-ACCOUNT-GUARDED", "ops", "FAIL")
     return ref
 
 
