@@ -250,12 +250,33 @@ class DriftTest(RemediateCase):
         con.close()
         # nothing was applied by any of these
         self.assertEqual(self.journal(self.env, self.db, plan["plan_id"]), [])
+        # on a terminal it asks, and only "yes" applies
+        self.assertEqual(self.on_terminal(path, "no\n")[0], 2)
+        self.assertEqual(self.journal(self.env, self.db, plan["plan_id"]), [])
+        rc, shown = self.on_terminal(path, "yes\n")
+        self.assertEqual(rc, 0, shown)
+        self.assertIn("Only 'yes' will be accepted", shown)
+        self.assertIn("revoke ingress", shown)
+        self.assertTrue(self.journal(self.env, self.db, plan["plan_id"]))
         # usage errors
         rc, _, err = run(["remediate", "--db", self.db, "--apply", path, "--rules", "x"],
                          self.env)
         self.assertEqual(rc, 2)
         rc, _, err = run(["remediate", "--db", self.db, "--journal", "--yes"], self.env)
         self.assertEqual(rc, 2)
+
+    def on_terminal(self, path, answer):
+        """Applies with a pseudo-terminal as standard input, answering the question."""
+        import pty
+        master, slave = pty.openpty()
+        p = subprocess.Popen([harness.PARAPET, "remediate", "--db", self.db, "--apply", path],
+                             env=self.env, stdin=slave, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        os.close(slave)
+        os.write(master, answer.encode())
+        out, _ = p.communicate(timeout=120)
+        os.close(master)
+        return p.returncode, out
 
     def test_risky_only_when_allowed(self):
         self.scan(self.env, self.db, 1, CIS)
