@@ -25,6 +25,8 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
     const char *name = t->f->res_id;
     const char *arn = t->res && t->res->arn ? t->res->arn : name;
     const char *home = pp_rem_str(doc, "HomeRegion");
+    /* calls go to the home region, where the name is unique (moto refuses an ARN there) */
+    const char *call_name = pp_rem_str(doc, "Name") ? pp_rem_str(doc, "Name") : name;
     const char *region = home ? home : t->region;
     char id[512];
     snprintf(id, sizeof(id), "configure-trail:%s", arn);
@@ -32,13 +34,15 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
     json_t *step = pp_rem_step(p, t, "configure-trail", id, '~', &is_new, "x");
     const char *sid = json_string_value(json_object_get(step, "id"));
     if (is_new) {
-        pp_rem_call(step, "cloudtrail", "UpdateTrail", region, json_pack("{s:s}", "Name", arn));
-        pp_rem_call(step, "cloudtrail", "StartLogging", region, json_pack("{s:s}", "Name", arn));
-        pp_rem_step_arg(step, "trail", json_string(arn));
+        pp_rem_call(step, "cloudtrail", "UpdateTrail", region,
+                    json_pack("{s:s}", "Name", call_name));
+        pp_rem_call(step, "cloudtrail", "StartLogging", region,
+                    json_pack("{s:s}", "Name", call_name));
+        pp_rem_step_arg(step, "trail", json_string(call_name));
         pp_rem_step_arg(step, "region", json_string(region));
         pp_rem_step_arg(step, "want", json_object());
         /* undo: the settings as the scan saw them ("" turns encryption or delivery off) */
-        json_t *undo = json_pack("{s:s}", "Name", arn);
+        json_t *undo = json_pack("{s:s}", "Name", call_name);
         json_object_set_new(undo, "IsMultiRegionTrail",
                             json_boolean(json_is_true(json_object_get(doc, "IsMultiRegionTrail"))));
         json_object_set_new(
@@ -52,7 +56,8 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
         json_object_set_new(undo, "CloudWatchLogsRoleArn", json_string(cwr ? cwr : ""));
         pp_rem_undo(step, "cloudtrail", "UpdateTrail", region, undo);
         if (!json_is_true(pp_rem_path(doc, "Status.IsLogging")))
-            pp_rem_undo(step, "cloudtrail", "StopLogging", region, json_pack("{s:s}", "Name", arn));
+            pp_rem_undo(step, "cloudtrail", "StopLogging", region,
+                        json_pack("{s:s}", "Name", call_name));
     }
     json_t *params = json_object_get(json_array_get(json_object_get(step, "calls"), 0), "params");
     if (pp_rem_arg_bool(t, "multi_region", false)) {

@@ -11,6 +11,8 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
     const char *home = t->res ? pp_rem_str(t->res->doc, "HomeRegion") : NULL;
     const char *region = home ? home : t->region;
     const char *arn = t->res && t->res->arn ? t->res->arn : name;
+    /* calls go to the home region, where the name is unique (moto refuses an ARN there) */
+    const char *call_name = name;
     char id[512];
     snprintf(id, sizeof(id), "start-trail-logging:%s", arn);
     bool is_new = false;
@@ -18,9 +20,9 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
                                "start logging on trail %s", name);
     if (!is_new)
         return 0;
-    pp_rem_call(step, "cloudtrail", "StartLogging", region, json_pack("{s:s}", "Name", arn));
-    pp_rem_undo(step, "cloudtrail", "StopLogging", region, json_pack("{s:s}", "Name", arn));
-    pp_rem_step_arg(step, "trail", json_string(arn));
+    pp_rem_call(step, "cloudtrail", "StartLogging", region, json_pack("{s:s}", "Name", call_name));
+    pp_rem_undo(step, "cloudtrail", "StopLogging", region, json_pack("{s:s}", "Name", call_name));
+    pp_rem_step_arg(step, "trail", json_string(call_name));
     pp_rem_step_arg(step, "region", json_string(region));
     return 0;
 }

@@ -349,6 +349,81 @@ class DriftTest(RemediateCase):
                             for e in j2), [(e["step_id"], e["state"]) for e in j2])
 
 
+TEST_PACK = {
+    "pack.yaml": "name: remediate-test\nversion: 1.0.0\n",
+    "rules.yaml": """
+- id: T-GD
+  title: GuardDuty is enabled in every region
+  description: test rule
+  severity: high
+  resource: AWS::GuardDuty::Detector
+  exists: region
+  assert: { path: Status, op: eq, value: ENABLED }
+  remediation: { action: enable-guardduty }
+- id: T-TRAIL-LOGGING
+  title: Trails log
+  description: test rule
+  severity: high
+  resource: AWS::CloudTrail::Trail
+  assert: { path: Status.IsLogging, op: eq, value: true }
+  remediation: { action: start-trail-logging }
+- id: T-TRAIL-SETTINGS
+  title: Trails are multi-region and deliver to CloudWatch Logs
+  description: test rule
+  severity: high
+  resource: AWS::CloudTrail::Trail
+  assert:
+    all:
+      - { path: IsMultiRegionTrail, op: eq, value: true }
+      - { path: CloudWatchLogsLogGroupArn, op: present }
+  remediation: { action: configure-trail, multi_region: true, cloudwatch_logs_group: create }
+""",
+}
+
+
+class OtherActionsTest(RemediateCase):
+    """The actions the CIS pack does not use on the seed: enabling GuardDuty (a new detector and
+    a disabled one), starting a trail, making a trail multi-region with CloudWatch Logs."""
+
+    def test_guardduty_and_trail_actions(self):
+        with Moto(auth=True) as moto, Moto(auth=False) as gd:
+            pack = os.path.join(self.tmp, "pack")
+            os.makedirs(pack)
+            for name, text in TEST_PACK.items():
+                with open(os.path.join(pack, name), "w") as f:
+                    f.write(text)
+            s3 = moto.client("s3")
+            s3.create_bucket(Bucket="t-logs")
+            s3.put_bucket_policy(Bucket="t-logs", Policy=seed._trail_bucket_policy("t-logs",
+                                                                                ACCOUNT))
+            moto.client("cloudtrail").create_trail(Name="quiet", S3BucketName="t-logs")
+            det = gd.client("guardduty").create_detector(Enable=False)["DetectorId"]
+            env = self.env_for(moto, AWS_ENDPOINT_URL_GUARDDUTY=gd.url)
+            db = os.path.join(self.tmp, "parapet.db")
+            before = self.scan(env, db, 1, pack)
+            self.assertEqual({r for r, _ in fails(before)},
+                             {"T-GD", "T-TRAIL-LOGGING", "T-TRAIL-SETTINGS"})
+            path, plan = self.plan(env, db, "plan.json", "--policies", pack)
+            ops = {(s["id"], c["operation"]) for s in plan["steps"] for c in s["calls"]}
+            self.assertIn((f"enable-guardduty:{ACCOUNT}/us-east-1", "UpdateDetector"), ops)
+            self.assertIn((f"enable-guardduty:{ACCOUNT}/eu-west-1", "CreateDetector"), ops)
+            trail = [s for s in plan["steps"] if s["id"].startswith("configure-trail:")][0]
+            self.assertTrue(trail["calls"][0]["params"]["IsMultiRegionTrail"])
+            self.assertEqual(trail["calls"][0]["params"]["CloudWatchLogsLogGroupArn"],
+                             f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:parapet-cloudtrail:*")
+            self.parapet(env, "remediate", "--db", db, "--apply", path, "--yes")
+            after = self.scan(env, db, 2, pack, ok=(0,))
+            self.assertEqual(fails(after), set())
+            detectors = gd.client("guardduty", region="us-east-1").list_detectors()["DetectorIds"]
+            self.assertEqual(detectors, [det])
+            self.assertEqual(gd.client("guardduty").get_detector(DetectorId=det)["Status"],
+                             "ENABLED")
+            self.assertEqual(len(gd.client("guardduty", region="eu-west-1").list_detectors()
+                                 ["DetectorIds"]), 1)
+            _, plan2 = self.plan(env, db, "plan2.json", "--policies", pack)
+            self.assertEqual(plan2["steps"], [])
+
+
 class ProvisionTest(RemediateCase):
     def setUp(self):
         super().setUp()
