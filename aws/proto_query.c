@@ -242,7 +242,7 @@ int pp_proto_query_decode(const pp_service *svc, const pp_op *op, const char *op
         /* Operations without output (most writes) carry only ResponseMetadata. */
         resp->data = result ? pp_shape_decode_xml(&ctx, shape, result) : json_object();
     }
-    resp->ok = true;
+    rc = pp_shape_finish(&ctx, resp);
 
 _exit:
     free(want);

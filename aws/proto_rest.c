@@ -270,7 +270,7 @@ static int s3_decode(const pp_service *svc, const pp_op *op, const char *body, s
     } else {
         resp->data = pp_shape_decode_xml(&ctx, shape, root);
     }
-    resp->ok = true;
+    rc = pp_shape_finish(&ctx, resp);
 
 _exit:
     xmlFreeDoc(doc);
@@ -297,6 +297,5 @@ int pp_proto_rest_decode(const pp_service *svc, const pp_op *op, const char *ope
     const pp_shape *shape = op && op->output ? pp_shape_find(svc->name, op->output) : NULL;
     resp->data = pp_shape_decode_json(&ctx, shape, doc);
     json_decref(doc);
-    resp->ok = true;
-    return 0;
+    return pp_shape_finish(&ctx, resp);
 }

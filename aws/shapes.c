@@ -469,8 +469,26 @@ static json_t *xml_generic(pp_decode_ctx *ctx, xmlNode *node, int depth)
 
 static json_t *xml_value(pp_decode_ctx *ctx, const pp_shape *s, const pp_member *m, xmlNode *node);
 
+/* Text directly inside an element that should hold elements: a hostile or broken answer. */
+static void check_no_text(pp_decode_ctx *ctx, xmlNode *node)
+{
+    for (xmlNode *c = node->children; c; c = c->next) {
+        if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE)
+            continue;
+        for (const xmlChar *t = c->content; t && *t; t++)
+            if (*t != ' ' && *t != '\t' && *t != '\n' && *t != '\r') {
+                ctx->bad_shape++;
+                pp_log(PP_LOG_DEBUG, "aws", "%s %s: text inside <%s>, which holds elements",
+                       ctx->service, ctx->operation, (const char *)node->name);
+                return;
+            }
+    }
+}
+
 static json_t *xml_struct(pp_decode_ctx *ctx, const pp_shape *s, xmlNode *node)
 {
+    if (s)
+        check_no_text(ctx, node);
     json_t *obj = json_object();
     for (size_t i = 0; s && i < s->n_members; i++) {
         const pp_member *m = &s->members[i];
@@ -526,6 +544,7 @@ static json_t *xml_value(pp_decode_ctx *ctx, const pp_shape *s, const pp_member 
         return xml_struct(ctx, s, node);
     case PP_SH_LIST: {
         json_t *arr = json_array();
+        check_no_text(ctx, node);
         for (xmlNode *c = node->children; c; c = c->next) {
             if (c->type != XML_ELEMENT_NODE)
                 continue;
@@ -627,6 +646,7 @@ static json_t *json_value(pp_decode_ctx *ctx, const pp_shape *s, const pp_member
     case PP_SH_STRUCT: {
         if (!json_is_object(v)) {
             ctx->bad_values++;
+            ctx->bad_shape++;
             return json_incref(v);
         }
         json_t *obj = json_object();
@@ -661,6 +681,7 @@ static json_t *json_value(pp_decode_ctx *ctx, const pp_shape *s, const pp_member
     case PP_SH_LIST: {
         if (!json_is_array(v)) {
             ctx->bad_values++;
+            ctx->bad_shape++;
             return json_incref(v);
         }
         json_t *arr = json_array();
@@ -675,6 +696,7 @@ static json_t *json_value(pp_decode_ctx *ctx, const pp_shape *s, const pp_member
     case PP_SH_MAP: {
         if (!json_is_object(v)) {
             ctx->bad_values++;
+            ctx->bad_shape++;
             return json_incref(v);
         }
         json_t *obj = json_object();
@@ -722,4 +744,18 @@ json_t *pp_shape_decode_json(pp_decode_ctx *ctx, const pp_shape *shape, json_t *
     if (!shape)
         return json_generic(ctx, v);
     return json_value(ctx, shape, NULL, v);
+}
+
+int pp_shape_finish(pp_decode_ctx *ctx, pp_aws_resp *resp)
+{
+    if (ctx->bad_shape == 0) {
+        resp->ok = true;
+        return 0;
+    }
+    json_decref(resp->data);
+    resp->data = NULL;
+    return pp_wire_fail(resp, "InvalidResponse",
+                        "%s %s: %d value%s of the wrong type where a list or structure belongs",
+                        ctx->service, ctx->operation, ctx->bad_shape,
+                        ctx->bad_shape == 1 ? "" : "s");
 }

@@ -65,6 +65,7 @@ typedef struct pp_decode_ctx {
     const char *operation;
     int unknown;    /* elements decoded generically (not in the shape) */
     int bad_values; /* values that did not convert to their declared type */
+    int bad_shape;  /* lists, structures or maps that arrived as something else */
 } pp_decode_ctx;
 
 /* XML element (a structure's element) -> JSON object in the CLI's shape. shape NULL decodes
@@ -74,6 +75,10 @@ json_t *pp_shape_decode_xml(pp_decode_ctx *ctx, const pp_shape *shape, xmlNode *
 json_t *pp_shape_decode_xml_member(pp_decode_ctx *ctx, const pp_member *m, xmlNode *node);
 /* JSON value in wire form -> the CLI's shape (renames, timestamps, policy documents). */
 json_t *pp_shape_decode_json(pp_decode_ctx *ctx, const pp_shape *shape, json_t *v);
+/* Ends a successful decode: resp->ok, unless a list, structure or map arrived as something else
+ * ({"Keys": 5}, text inside <ipRanges>). Kept, such a value would read as empty to a collector
+ * and to rules, so the call fails as InvalidResponse instead. Returns 0 or PP_EAWS. */
+int pp_shape_finish(pp_decode_ctx *ctx, pp_aws_resp *resp);
 
 /* A policy document carried as text (URL-encoded for IAM) -> JSON; stays a string, logged, when
  * it is not JSON. */

@@ -31,6 +31,56 @@ static void error_code_is_one_printable_word(void)
     pp_aws_resp_clear(&r);
 }
 
+static pp_aws_resp decode(const char *service, const char *operation, const char *body)
+{
+    pp_aws_resp r = {0};
+    pp_aws_decode(pp_service_find(service), pp_op_find(service, operation), 200, NULL, 0, body,
+                  strlen(body), &r);
+    return r;
+}
+
+static void wrong_types_where_a_list_belongs(void)
+{
+    /* Kept, {"Keys": 5} would read as "no keys" and every key rule would have nothing to FAIL. */
+    pp_aws_resp r = decode("kms", "ListKeys", "{\"Keys\": 5}");
+    CHECK(!r.ok);
+    CHECK_STR(r.code, "InvalidResponse");
+    CHECK_STR(r.message, "kms ListKeys: 1 value of the wrong type where a list or structure "
+                         "belongs");
+    pp_aws_resp_clear(&r);
+    r = decode("cloudtrail", "DescribeTrails", "{\"trailList\": [{\"Name\": \"t\"}, \"x\"]}");
+    CHECK_STR(r.code, "InvalidResponse");
+    pp_aws_resp_clear(&r);
+    r = decode("guardduty", "ListDetectors", "{\"detectorIds\": \"abc\"}");
+    CHECK_STR(r.code, "InvalidResponse");
+    pp_aws_resp_clear(&r);
+    /* XML: text where a list's items belong */
+    r = decode("ec2", "DescribeSecurityGroups",
+               "<DescribeSecurityGroupsResponse><securityGroupInfo><item><groupId>sg-1</groupId>"
+               "<ipPermissions><item><ipProtocol>tcp</ipProtocol><ipRanges>0.0.0.0/0</ipRanges>"
+               "</item></ipPermissions></item></securityGroupInfo>"
+               "</DescribeSecurityGroupsResponse>");
+    CHECK_STR(r.code, "InvalidResponse");
+    pp_aws_resp_clear(&r);
+    r = decode("s3", "GetPublicAccessBlock",
+               "<PublicAccessBlockConfiguration>on</PublicAccessBlockConfiguration>");
+    CHECK_STR(r.code, "InvalidResponse");
+    pp_aws_resp_clear(&r);
+    /* A scalar of the wrong type is kept as text: rules report it (ERROR), the rest is usable. */
+    r = decode("ec2", "DescribeSecurityGroups",
+               "<DescribeSecurityGroupsResponse>\n  <securityGroupInfo>\n <item><groupId>sg-1"
+               "</groupId><ipPermissions><item><fromPort>twenty-two</fromPort></item>"
+               "</ipPermissions></item></securityGroupInfo></DescribeSecurityGroupsResponse>");
+    CHECK(r.ok);
+    json_t *port = json_object_get(
+        json_array_get(json_object_get(json_array_get(json_object_get(r.data, "SecurityGroups"), 0),
+                                       "IpPermissions"),
+                       0),
+        "FromPort");
+    CHECK_STR(json_string_value(port), "twenty-two");
+    pp_aws_resp_clear(&r);
+}
+
 static char *error_line(const char *code, const char *message)
 {
     pp_aws_resp r = {.code = (char *)code, .message = (char *)message};
@@ -146,5 +196,6 @@ static void report_folder_check(void)
     free(foreign);
 }
 
-PP_TEST_MAIN(TEST(error_code_is_one_printable_word), TEST(hints_for_what_a_person_must_fix),
-             TEST(credential_report_not_utf8), TEST(report_folder_check))
+PP_TEST_MAIN(TEST(error_code_is_one_printable_word), TEST(wrong_types_where_a_list_belongs),
+             TEST(hints_for_what_a_person_must_fix), TEST(credential_report_not_utf8),
+             TEST(report_folder_check))
