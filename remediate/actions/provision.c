@@ -360,7 +360,6 @@ static json_t *plan_component(pp_rem_planner *p, const pp_rem_target *t, const c
     if (existing) {
         out = existing;
         json_object_set(handles, key, out);
-        json_incref(out);
         goto _exit;
     }
     deps = json_object();
