@@ -335,10 +335,11 @@ _exit:
 
 static void finish_step(exec *x, node *nd, const char *message, const char *request_id)
 {
-    const char *state = nd->outcome == PP_REM_DONE       ? "done"
-                        : nd->outcome == PP_REM_FAILED   ? "failed"
-                        : nd->outcome == PP_REM_UNNEEDED ? "skipped"
-                                                         : "skipped";
+    /* "skipped" covers both unneeded (a success, result.outcome says so) and a failed
+     * dependency; only done and unneeded steps count as finished when the plan is applied again */
+    const char *state = nd->outcome == PP_REM_DONE     ? "done"
+                        : nd->outcome == PP_REM_FAILED ? "failed"
+                                                       : "skipped";
     json_t *result = json_pack("{s:s, s:O?}", "outcome", pp_rem_outcome_name(nd->outcome),
                                "outputs", nd->outputs);
     if (message)

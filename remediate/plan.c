@@ -446,10 +446,8 @@ int pp_remediate_plan(const pp_rem_plan_opts *o, json_t **out)
             continue;
         }
         p.cur = &c->t;
-        size_t before = json_array_size(p.no_action);
         if ((rc = c->a->plan(&p, &c->t)))
             goto _exit;
-        (void)before;
     }
     order_steps(&p);
     apply_cap(&p, o->max_changes > 0 ? o->max_changes : PP_REM_DEFAULT_MAX_CHANGES);
