@@ -132,8 +132,8 @@ static const pp_cmd commands[] = {
      pp_cmd_check},
     {"remediate", "plan fixes for failed findings, apply a plan, list the journal",
      "parapet remediate [--db FILE] [--snapshot ID] [--rules ID,...] [--resources ID,...]\n"
-     "                  [--plan-out FILE] [--env NAME] [--policies DIR ...] [--allow-risky]\n"
-     "                  [--max-changes N] [--quiet]\n"
+     "                  [--account ID] [--plan-out FILE] [--env NAME] [--policies DIR ...]\n"
+     "                  [--allow-risky] [--max-changes N] [--quiet]\n"
      "parapet remediate --apply PLAN_FILE [--yes] [--db FILE] [--allow-risky] [--max-changes N]\n"
      "                  [--profile P] [--endpoint-url URL] [--region R] [--concurrency N]\n"
      "parapet remediate --journal [--plan ID] [--db FILE] [--format text|json]\n"
@@ -155,6 +155,7 @@ static const pp_cmd commands[] = {
      "  --snapshot ID      snapshot id or \"latest\" (default)\n"
      "  --rules LIST       only these rule ids (globs, comma-separated, repeatable)\n"
      "  --resources LIST   only findings whose resource id or ARN matches (globs)\n"
+     "  --account ID       only findings of this account (a plan is applied to one account)\n"
      "  --plan-out FILE    where the plan goes (default ./parapet-plan.json)\n"
      "  --env NAME         environment for provisioning (default: the evaluation's)\n"
      "  --policies DIR     pack folders holding architecture.yaml (default: the shipped packs)\n"

@@ -55,7 +55,7 @@ _exit:
 }
 
 typedef struct plan_args {
-    const char *db, *snapshot, *plan_out, *env;
+    const char *db, *snapshot, *plan_out, *env, *account;
     char **rules, **resources, **policies;
     bool allow_risky, quiet;
     long max_changes;
@@ -104,6 +104,7 @@ static int do_plan(const plan_args *a)
                            .evaluation = eval,
                            .rules = a->rules && a->rules[0] ? a->rules : NULL,
                            .resources = a->resources && a->resources[0] ? a->resources : NULL,
+                           .account = a->account,
                            .allow_risky = a->allow_risky,
                            .max_changes = a->max_changes,
                            .env = env,
@@ -356,6 +357,7 @@ int pp_cmd_remediate(int argc, char **argv)
         {"snapshot", PP_OPT_VALUE, &pa.snapshot},
         {"rules", PP_OPT_LIST, &rules_raw},
         {"resources", PP_OPT_LIST, &resources_raw},
+        {"account", PP_OPT_VALUE, &pa.account},
         {"plan-out", PP_OPT_VALUE, &pa.plan_out},
         {"env", PP_OPT_VALUE, &pa.env},
         {"policies", PP_OPT_LIST, &pa.policies},
@@ -400,8 +402,8 @@ int pp_cmd_remediate(int argc, char **argv)
     if (aa.file) {
         if (plan_only_opt) {
             exit_code = pp_cli_usage_error("remediate: --apply executes the plan file as it is; "
-                                           "--snapshot, --rules, --resources, --plan-out, --env "
-                                           "and --policies are for planning");
+                                           "--snapshot, --rules, --resources, --account, "
+                                           "--plan-out, --env and --policies are for planning");
             goto _exit;
         }
         aa.db = pa.db;

@@ -402,7 +402,8 @@ int pp_remediate_plan(const pp_rem_plan_opts *o, json_t **out)
         if (f->status != PP_STATUS_FAIL || f->suppressed || !f->rule)
             continue;
         if (!glob_any(o->rules, f->rule->id, NULL) ||
-            !glob_any(o->resources, f->res_id, f->res_arn))
+            !glob_any(o->resources, f->res_id, f->res_arn) ||
+            (o->account && !pp_str_eq(o->account, f->account)))
             continue;
         cand *c = &cands[n++];
         c->order = i;

@@ -53,6 +53,7 @@ typedef struct pp_rem_plan_opts {
     int64_t evaluation;
     char *const *rules;     /* only these rule ids (NULL-terminated, globs), or NULL: all */
     char *const *resources; /* only findings whose resource id or ARN matches, or NULL: all */
+    const char *account;    /* only findings of this account (a multi-account snapshot), or NULL */
     bool allow_risky;       /* plan RISKY actions (otherwise listed as needing --allow-risky) */
     long max_changes;       /* steps at most; the rest is listed as deferred. 0: default */
     const char *env;        /* environment for provisioning (architecture.yaml), or NULL */
