@@ -149,6 +149,22 @@ static void test_revoke_ingress_matched_only(void)
     CHECK(strstr(pp_rem_str(s, "summary"), "tcp 22 from 0.0.0.0/0") != NULL);
     CHECK_INT(pp_remediate_plan_check(plan), 0);
     json_decref(plan);
+    /* --account, --rules and --resources narrow the findings */
+    char *const rules[] = {"CIS-5.3", NULL}, *const none[] = {"sg-2*", NULL};
+    pp_rem_plan_opts o = {.results = r, .inv = inv, .account = "999999999999"};
+    CHECK_INT(pp_remediate_plan(&o, &plan), 0);
+    CHECK_INT(json_array_size(json_object_get(plan, "steps")), 0);
+    json_decref(plan);
+    o.account = ACCOUNT;
+    o.rules = rules;
+    CHECK_INT(pp_remediate_plan(&o, &plan), 0);
+    CHECK(jeq(json_object_get(json_array_get(json_object_get(plan, "steps"), 0), "rules"),
+              "[\"CIS-5.3\"]"));
+    json_decref(plan);
+    o.resources = none;
+    CHECK_INT(pp_remediate_plan(&o, &plan), 0);
+    CHECK_INT(json_array_size(json_object_get(plan, "steps")), 0);
+    json_decref(plan);
     pp_results_free(r);
     pp_inventory_free(inv);
 }
