@@ -285,17 +285,33 @@ static int cand_cmp(const void *x, const void *y)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
-static const pp_resource *finding_resource(const pp_inventory *inv, const pp_finding *f)
+/* type, account, region and id as one key */
+static char *resource_key(const char *type, const char *account, const char *region, const char *id)
 {
-    size_t n = 0;
-    pp_resource *const *v = pp_inventory_of_type(inv, f->res_type, &n);
-    for (size_t i = 0; v && i < n; i++) {
-        const pp_resource *r = v[i];
-        if (pp_str_eq(r->id, f->res_id) && pp_str_eq(r->account, f->account) &&
-            pp_str_eq(r->region, f->region))
-            return r;
+    return pp_xasprintf("%s\x1f%s\x1f%s\x1f%s", type ? type : "", account ? account : "",
+                        region ? region : "", id ? id : "");
+}
+
+/* The snapshot's resources by key, built once: findings find theirs without a scan each. */
+static json_t *resource_index(const pp_inventory *inv)
+{
+    json_t *idx = json_object();
+    for (size_t i = 0; i < pp_inventory_count(inv); i++) {
+        const pp_resource *r = pp_inventory_at(inv, i);
+        char *k = resource_key(r->type, r->account, r->region, r->id);
+        json_object_set_new(idx, k, json_integer((json_int_t)i));
+        free(k);
     }
-    return NULL;
+    return idx;
+}
+
+static const pp_resource *finding_resource(const pp_inventory *inv, const json_t *idx,
+                                           const pp_finding *f)
+{
+    char *k = resource_key(f->res_type, f->account, f->region, f->res_id);
+    const json_t *at = json_object_get(idx, k);
+    free(k);
+    return at ? pp_inventory_at(inv, (size_t)json_integer_value(at)) : NULL;
 }
 
 /* ---- max-changes: keep the first steps whose dependencies are kept ------------------------------
@@ -390,6 +406,7 @@ int pp_remediate_plan(const pp_rem_plan_opts *o, json_t **out)
     p.accounts = json_object();
     p.scratch = json_object();
     cand *cands = NULL;
+    json_t *idx = NULL;
     size_t n = 0;
     const pp_results *r = o->results;
     if (!r || !o->inv) {
@@ -397,6 +414,7 @@ int pp_remediate_plan(const pp_rem_plan_opts *o, json_t **out)
         goto _exit;
     }
     cands = pp_xcalloc(r->n_findings ? r->n_findings : 1, sizeof(*cands));
+    idx = resource_index(o->inv);
     for (size_t i = 0; i < r->n_findings; i++) {
         const pp_finding *f = &r->findings[i];
         if (f->status != PP_STATUS_FAIL || f->suppressed || !f->rule)
@@ -412,7 +430,7 @@ int pp_remediate_plan(const pp_rem_plan_opts *o, json_t **out)
         c->t.args = f->rule->remediation;
         c->t.account = f->account;
         c->t.region = f->region ? f->region : "global";
-        c->t.res = finding_resource(o->inv, f);
+        c->t.res = finding_resource(o->inv, idx, f);
         const char *an = json_string_value(json_object_get(f->rule->remediation, "action"));
         c->a = an ? pp_rem_action_find(an) : NULL;
     }
@@ -507,6 +525,7 @@ int pp_remediate_plan(const pp_rem_plan_opts *o, json_t **out)
 
 _exit:
     free(cands);
+    json_decref(idx);
     json_decref(p.steps);
     json_decref(p.index);
     json_decref(p.provides);
