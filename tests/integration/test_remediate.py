@@ -377,6 +377,16 @@ TEST_PACK = {
       - { path: IsMultiRegionTrail, op: eq, value: true }
       - { path: CloudWatchLogsLogGroupArn, op: present }
   remediation: { action: configure-trail, multi_region: true, cloudwatch_logs_group: create }
+- id: T-FLOW
+  title: VPCs have flow logs to S3
+  description: test rule
+  severity: high
+  resource: AWS::EC2::VPC
+  assert:
+    any:
+      join: { type: AWS::EC2::FlowLog, on: ResourceId, equals: VpcId }
+      match: { path: TrafficType, op: eq, value: ALL }
+  remediation: { action: create-flow-logs, destination: s3, bucket: t-flow-logs-eu }
 """,
 }
 
@@ -398,11 +408,13 @@ class OtherActionsTest(RemediateCase):
                                                                                 ACCOUNT))
             moto.client("cloudtrail").create_trail(Name="quiet", S3BucketName="t-logs")
             det = gd.client("guardduty").create_detector(Enable=False)["DetectorId"]
+            vpc = moto.client("ec2", region="eu-west-1").create_vpc(
+                CidrBlock="10.5.0.0/16")["Vpc"]["VpcId"]
             env = self.env_for(moto, AWS_ENDPOINT_URL_GUARDDUTY=gd.url)
             db = os.path.join(self.tmp, "parapet.db")
             before = self.scan(env, db, 1, pack)
             self.assertEqual({r for r, _ in fails(before)},
-                             {"T-GD", "T-TRAIL-LOGGING", "T-TRAIL-SETTINGS"})
+                             {"T-GD", "T-TRAIL-LOGGING", "T-TRAIL-SETTINGS", "T-FLOW"})
             path, plan = self.plan(env, db, "plan.json", "--policies", pack)
             ops = {(s["id"], c["operation"]) for s in plan["steps"] for c in s["calls"]}
             self.assertIn((f"enable-guardduty:{ACCOUNT}/us-east-1", "UpdateDetector"), ops)
@@ -422,6 +434,22 @@ class OtherActionsTest(RemediateCase):
                                  ["DetectorIds"]), 1)
             _, plan2 = self.plan(env, db, "plan2.json", "--policies", pack)
             self.assertEqual(plan2["steps"], [])
+            # the flow log bucket went to the VPC's region (an S3 request body), private and
+            # tagged, with the delivery policy
+            s3 = moto.client("s3", region="eu-west-1")
+            self.assertEqual(s3.get_bucket_location(Bucket="t-flow-logs-eu")
+                             ["LocationConstraint"], "eu-west-1")
+            self.assertIn({"Key": "parapet:managed", "Value": "true"},
+                          s3.get_bucket_tagging(Bucket="t-flow-logs-eu")["TagSet"])
+            self.assertTrue(s3.get_public_access_block(Bucket="t-flow-logs-eu")
+                            ["PublicAccessBlockConfiguration"]["BlockPublicPolicy"])
+            policy = json.loads(s3.get_bucket_policy(Bucket="t-flow-logs-eu")["Policy"])
+            self.assertIn("logging.s3.amazonaws.com", json.dumps(policy))
+            logs = moto.client("ec2", region="eu-west-1").describe_flow_logs()["FlowLogs"]
+            # (moto's default VPC of the region has one too: the rule covers every VPC)
+            self.assertIn((vpc, "s3", "arn:aws:s3:::t-flow-logs-eu"),
+                          [(f["ResourceId"], f["LogDestinationType"], f["LogDestination"])
+                           for f in logs])
 
 
 class ProvisionTest(RemediateCase):
