@@ -33,7 +33,8 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
     char summary[400];
     if (strcmp(dest, "s3") == 0) {
         char dflt[128];
-        snprintf(dflt, sizeof(dflt), "%s-parapet-flow-logs", t->account);
+        /* one bucket per region by default: flow logs of each region stay in it */
+        snprintf(dflt, sizeof(dflt), "%s-parapet-flow-logs-%s", t->account, t->region);
         const char *bucket = pp_rem_arg(t, "bucket", dflt);
         if (!pp_rem_find(p, "AWS::S3::Bucket", t->account, NULL, NULL, bucket))
             dep = pp_rem_plan_bucket(p, t, "create-flow-logs", bucket, t->region, "s3-logging");

@@ -382,6 +382,7 @@ TEST_PACK = {
   description: test rule
   severity: high
   resource: AWS::EC2::VPC
+  where: { path: CidrBlock, op: eq, value: 10.5.0.0/16 }
   assert:
     any:
       join: { type: AWS::EC2::FlowLog, on: ResourceId, equals: VpcId }
@@ -446,10 +447,8 @@ class OtherActionsTest(RemediateCase):
             policy = json.loads(s3.get_bucket_policy(Bucket="t-flow-logs-eu")["Policy"])
             self.assertIn("logging.s3.amazonaws.com", json.dumps(policy))
             logs = moto.client("ec2", region="eu-west-1").describe_flow_logs()["FlowLogs"]
-            # (moto's default VPC of the region has one too: the rule covers every VPC)
-            self.assertIn((vpc, "s3", "arn:aws:s3:::t-flow-logs-eu"),
-                          [(f["ResourceId"], f["LogDestinationType"], f["LogDestination"])
-                           for f in logs])
+            self.assertEqual([(f["ResourceId"], f["LogDestinationType"], f["LogDestination"])
+                              for f in logs], [(vpc, "s3", "arn:aws:s3:::t-flow-logs-eu")])
 
 
 class ProvisionTest(RemediateCase):
