@@ -7,25 +7,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #define CMD "check"
-
-/* The plan's documents and the findings are a few million JSON values; handing them back one
- * by one just before the process exits costs a fifth of a large check. Sanitizer builds free
- * everything, so a leak anywhere stays visible to the tests. */
-#if defined(__SANITIZE_ADDRESS__)
-#define FREE_AT_EXIT 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FREE_AT_EXIT 1
-#endif
-#endif
-#ifndef FREE_AT_EXIT
-#define FREE_AT_EXIT 0
-#endif
 
 typedef struct check_opts {
     const char *plan;
@@ -284,7 +267,7 @@ int pp_cmd_check(int argc, char **argv)
 #if defined(__GLIBC__)
     /* A plan is millions of small JSON values made and freed in bulk; glibc's fast bins turn
      * that into repeated consolidation (a sixth of the run on a 50 MB plan). */
-    mallopt(M_MXFAST, 0);
+    pp_cli_bulk_allocs();
 #endif
     code = PP_EXIT_USAGE;
     if (pp_strv_len(positional) != 1) {
@@ -398,7 +381,7 @@ _exit:
         fclose(out);
     pp_snapshot_info_clear(&info);
     json_decref(expired);
-    if (FREE_AT_EXIT) {
+    if (PP_CLI_FREE_AT_EXIT) {
         pp_results_free(r);
         pp_plan_free(plan);
     }

@@ -35,6 +35,8 @@ int pp_cmd_evaluate(int argc, char **argv)
     pp_cli_log_init();
     eo.policies = policies;
     eo.quiet = quiet;
+    pp_cli_bulk_allocs();
+    pp_cli_stage(NULL);
     exit_code = PP_EXIT_USAGE;
     if (pp_cli_fail_on(eo.fail_on, &fail_on) ||
         pp_cli_check_formats("evaluate", eo.formats ? eo.formats : "html,json") ||
@@ -42,6 +44,7 @@ int pp_cmd_evaluate(int argc, char **argv)
         goto _exit;
     if ((exit_code = pp_cli_load_rules("evaluate", &eo, &rs)))
         goto _exit;
+    pp_cli_stage("policies loaded");
     if ((exit_code = pp_cli_open_store("evaluate", eo.db, false, &st)))
         goto _exit;
     /* Evaluating writes an evaluation: one run at a time, as for scan and import. */
@@ -60,6 +63,7 @@ int pp_cmd_evaluate(int argc, char **argv)
         exit_code = pp_cli_fail(rc == PP_ENOTFOUND ? PP_EINVAL : rc, "evaluate");
         goto _exit;
     }
+    pp_cli_stage("inventory loaded");
     if ((exit_code = pp_cli_evaluate("evaluate", st, id, inv, &info, rs, &eo, &oc)))
         goto _exit;
     if (!quiet)
@@ -73,7 +77,8 @@ _exit:
         pp_store_unlock(st, "run");
     pp_cli_outcome_clear(&oc);
     pp_snapshot_info_clear(&info);
-    pp_inventory_free(inv);
+    if (PP_CLI_FREE_AT_EXIT) /* see cli.h */
+        pp_inventory_free(inv);
     pp_store_close(st);
     pp_ruleset_free(rs);
     pp_strv_free(policies);

@@ -6,6 +6,10 @@
 #include <string.h>
 #include <sys/time.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
@@ -282,6 +286,13 @@ static int cmd_help(int argc, char **argv)
         return pp_cli_usage_error("help: unknown command '%s'", argv[2]);
     fputs(c->usage, stdout);
     return PP_EXIT_OK;
+}
+
+void pp_cli_bulk_allocs(void)
+{
+#if defined(__GLIBC__)
+    mallopt(M_MXFAST, 0);
+#endif
 }
 
 /* ---- errors ---------------------------------------------------------------------------------- */

@@ -4,7 +4,19 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+void pp_cli_stage(const char *what)
+{
+    static struct timespec last;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (last.tv_sec && what)
+        pp_log(PP_LOG_INFO, "time", "%s: %.3f s", what,
+               (double)(now.tv_sec - last.tv_sec) + (now.tv_nsec - last.tv_nsec) / 1e9);
+    last = now;
+}
 
 int pp_cli_fail_on(const char *s, enum pp_severity *out)
 {
@@ -255,13 +267,16 @@ int pp_cli_evaluate(const char *cmd, pp_store *st, int64_t snapshot, const pp_in
         rc = pp_cli_fail(rc, cmd);
         goto _exit;
     }
+    pp_cli_stage("rules evaluated");
     if ((rc = pp_store_save_results(st, snapshot, r, NULL))) {
         rc = pp_cli_fail(rc, cmd);
         goto _exit;
     }
+    pp_cli_stage("findings stored");
     prev = previous_results(st, snapshot, 0, &oc->previous);
     pp_store_history_trend(st, 30, &trend);
     pp_cli_trend_fill(trend, r);
+    pp_cli_stage("previous findings loaded");
     pp_report_input in = {.results = r,
                           .inventory = inv,
                           .snapshot = info,
@@ -270,13 +285,16 @@ int pp_cli_evaluate(const char *cmd, pp_store *st, int64_t snapshot, const pp_in
                           .history = trend};
     if ((rc = write_reports(cmd, &in, o)))
         goto _exit;
+    pp_cli_stage("reports written");
     outcome_fill(oc, r, prev, inv, fail_on);
     oc->exit_code = pp_cli_exit_code(r, inv, fail_on);
 
 _exit:
     json_decref(trend);
-    pp_results_free(prev);
-    pp_results_free(r);
+    if (PP_CLI_FREE_AT_EXIT) { /* see cli.h: the process exits right after */
+        pp_results_free(prev);
+        pp_results_free(r);
+    }
     return rc;
 }
 

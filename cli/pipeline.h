@@ -19,6 +19,10 @@ typedef struct pp_cli_eval_opts {
     bool quiet;
 } pp_cli_eval_opts;
 
+/* Logs, at info level, how long the step since the previous call took ("evaluate: 1.234 s"), so
+ * `--log-level info` shows where a run spends its time. */
+void pp_cli_stage(const char *what);
+
 /* Parsed --fail-on (default low). Returns PP_EXIT_USAGE after printing on a bad value. */
 int pp_cli_fail_on(const char *s, enum pp_severity *out);
 /* Checks --format names before anything runs. */

@@ -342,7 +342,8 @@ _exit:
     json_decref(prog.rows);
     pp_snapshot_info_clear(&info);
     pp_scan_summary_clear(&sum);
-    pp_inventory_free(inv);
+    if (PP_CLI_FREE_AT_EXIT) /* see cli.h */
+        pp_inventory_free(inv);
     pp_store_writer_free(w);
     pp_store_close(st);
     pp_aws_client_free(client);

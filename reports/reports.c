@@ -52,6 +52,8 @@ static int write_one(const pp_report_writer *w, const pp_report_input *in, const
         goto _exit;
     }
     out = fdopen(fd, "w");
+    if (out)
+        setvbuf(out, NULL, _IOFBF, 1 << 20);
     if (!out) {
         rc = pp_err_set(PP_EIO, "%s: %s", path, strerror(errno));
         goto _exit;
