@@ -288,7 +288,10 @@ int pp_proto_rest_decode(const pp_service *svc, const pp_op *op, const char *ope
     if (xml)
         return s3_decode(svc, op, body, len, resp);
     json_t *doc = len ? pp_wire_json_parse(body, len) : json_object();
-    if (!doc || !json_is_object(doc)) {
+    if (!doc)
+        return pp_wire_fail(resp, "InvalidResponse", "%s %s: %s", svc->name, operation,
+                            pp_err_msg());
+    if (!json_is_object(doc)) {
         json_decref(doc);
         return pp_wire_fail(resp, "InvalidResponse", "%s %s: response is not a JSON object",
                             svc->name, operation);

@@ -4,6 +4,7 @@
 #include "wire.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -72,11 +73,30 @@ xmlDoc *pp_xml_parse(const char *body, size_t len)
      * libxml2's own limits), no network. */
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
     xmlDoc *doc = xmlCtxtReadMemory(ctxt, body, (int)len, NULL, NULL, opts);
-    xmlFreeParserCtxt(ctxt);
     if (!doc) {
-        pp_err_set(PP_EINVAL, "malformed XML");
+        /* libxml2's own words say what is wrong (a mismatched tag, excessive depth); they may
+         * quote the input, so they are cut short and kept to one line. */
+        xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
+        char why[161] = "";
+        if (e && e->message)
+            snprintf(why, sizeof(why), "%s", e->message);
+        for (char *p = why; *p; p++)
+            if ((unsigned char)*p < ' ')
+                *p = ' ';
+        char *advice = strstr(why, " use XML_PARSE_HUGE"); /* not for parapet's users */
+        if (advice)
+            *advice = '\0';
+        size_t n = strlen(why);
+        while (n && why[n - 1] == ' ')
+            why[--n] = '\0';
+        if (n)
+            pp_err_set(PP_EINVAL, "malformed XML at line %d: %s", e->line, why);
+        else
+            pp_err_set(PP_EINVAL, "malformed XML");
+        xmlFreeParserCtxt(ctxt);
         return NULL;
     }
+    xmlFreeParserCtxt(ctxt);
     if (doc->intSubset || doc->extSubset) {
         /* AWS never sends a DTD; one here can only be an entity trick. */
         xmlFreeDoc(doc);

@@ -446,7 +446,7 @@ static void depth_limits(void)
     free(deep);
     char *json = nested("[", "]", 300, "{\"Keys\":", "}");
     r = decode_err("kms", "ListKeys", 200, NULL, 0, json, strlen(json), "InvalidResponse");
-    CHECK(strstr(r.message, "not a JSON object") != NULL);
+    CHECK(strstr(r.message, "JSON nested deeper than") != NULL);
     pp_aws_resp_clear(&r);
     free(json);
     /* A deep policy document inside a good response stays a string. */
