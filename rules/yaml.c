@@ -58,6 +58,7 @@ struct builder {
     size_t n_anchors, cap_anchors;
     int aliases;
     bool failed;
+    bool stop;        /* a limit was hit: one diagnostic says so, the rest would repeat it */
     const char *data; /* the text, for hints */
 };
 
@@ -147,6 +148,7 @@ static void attach(struct builder *b, pp_ynode *n, const yaml_mark_t *m)
         builder_error(b, m, "document too large: more than %d nodes with aliases expanded",
                       PP_YAML_MAX_NODES);
         parent->size = PP_YAML_MAX_NODES + 1;
+        b->stop = true;
         return;
     }
     parent->size += n->size;
@@ -267,6 +269,8 @@ static int build(struct builder *b, yaml_parser_t *p)
         yaml_event_delete(&ev);
         if (stop)
             break;
+        if (b->stop)
+            return PP_EINVAL;
         if (b->failed && b->d->n > PP_DIAGS_MAX)
             return PP_EINVAL;
     }
