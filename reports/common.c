@@ -212,21 +212,123 @@ json_t *rep_jtime(time_t t)
     return json_string(buf);
 }
 
+/* Appends s as a JSON string exactly as jansson's compact dump writes it: `"` and `\` escaped,
+ * \b \f \n \r \t short, other control characters as \u00XX, everything else (UTF-8 included)
+ * as is. Runs without escapes are copied in one piece. */
+static int dump_string(pp_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = pp_buf_putc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        rc = pp_buf_append(b, s + run, i - run);
+        run = i + 1;
+        char esc[7] = {'\\', 0};
+        size_t len = 2;
+        switch (c) {
+        case '"':
+        case '\\':
+            esc[1] = (char)c;
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            len = 6;
+        }
+        if (!rc)
+            rc = pp_buf_append(b, esc, len);
+    }
+    if (!rc)
+        rc = pp_buf_append(b, s + run, n - run);
+    return rc ? rc : pp_buf_putc(b, '"');
+}
+
 static int dump_to_buf(const char *buffer, size_t size, void *data)
 {
     return pp_buf_append(data, buffer, size) ? -1 : 0;
 }
 
-/* jansson's json_dumpf makes one fwrite per token; a report of 200,000 findings spent most of its
- * time in stdio locking. Dump each value into memory and write it at once. */
+int rep_dumpb(json_t *v, pp_buf *b, int depth)
+{
+    if (depth > 2048)
+        return pp_err_set(PP_EINVAL, "report: value nested too deeply");
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *k;
+        json_t *x;
+        bool first = true;
+        int rc = pp_buf_putc(b, '{');
+        json_object_foreach(v, k, x)
+        {
+            if (!rc && !first)
+                rc = pp_buf_putc(b, ',');
+            first = false;
+            if (!rc)
+                rc = dump_string(b, k, strlen(k));
+            if (!rc)
+                rc = pp_buf_putc(b, ':');
+            if (!rc)
+                rc = rep_dumpb(x, b, depth + 1);
+            if (rc)
+                return rc;
+        }
+        return pp_buf_putc(b, '}');
+    }
+    case JSON_ARRAY: {
+        int rc = pp_buf_putc(b, '[');
+        for (size_t i = 0; !rc && i < json_array_size(v); i++) {
+            if (i)
+                rc = pp_buf_putc(b, ',');
+            if (!rc)
+                rc = rep_dumpb(json_array_get(v, i), b, depth + 1);
+        }
+        return rc ? rc : pp_buf_putc(b, ']');
+    }
+    case JSON_STRING:
+        return dump_string(b, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        return pp_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    case JSON_TRUE:
+        return pp_buf_puts(b, "true");
+    case JSON_FALSE:
+        return pp_buf_puts(b, "false");
+    case JSON_NULL:
+        return pp_buf_puts(b, "null");
+    default: /* reals are rare here: let jansson format them, its way */
+        return json_dump_callback(v, dump_to_buf, b, JSON_COMPACT | JSON_ENCODE_ANY) ? PP_EINVAL
+                                                                                     : 0;
+    }
+}
+
+/* jansson's json_dumpf makes one fwrite per token and escapes through a callback per piece; a
+ * report of 200,000 findings spent most of its time there. Dump each value into memory with the
+ * serializer above and write it at once. */
 int rep_dumpf(json_t *v, FILE *out)
 {
     static _Thread_local pp_buf b;
     if (!b.max)
         pp_buf_init(&b, 0);
     pp_buf_reset(&b);
-    if (json_dump_callback(v, dump_to_buf, &b, JSON_COMPACT | JSON_ENCODE_ANY) != 0 ||
-        fwrite(b.data, 1, b.len, out) != b.len || ferror(out))
+    if (rep_dumpb(v, &b, 0) || fwrite(b.data, 1, b.len, out) != b.len || ferror(out))
         return pp_err_set(PP_EIO, "report: write error");
     if (b.cap > (1 << 20)) /* do not keep a huge value's buffer for the rest of the run */
         pp_buf_free(&b);

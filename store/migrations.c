@@ -139,7 +139,7 @@ static const pp_store_migration migrations[] = {
 
     /* Evaluations are only ever read whole, so nothing looked findings up by id, while keeping
      * the index up to date cost a third of storing 200,000 findings. */
-    {4, "drop the unused findings_by_id index", "DROP INDEX findings_by_id;"},
+    {4, "drop the unused findings_by_id index", "DROP INDEX IF EXISTS findings_by_id;"},
 };
 
 const pp_store_migration *pp_store_migration_at(size_t i)

@@ -933,8 +933,40 @@ static void cleanup(void)
     xmlCleanupParser();
 }
 
-PP_TEST_MAIN(TEST(writer_table), TEST(natural_order), TEST(clean_strings), TEST(rollup),
-             TEST(changes), TEST(json_contract), TEST(csv_injection), TEST(html_hostile),
-             TEST(html_evidence_budget), TEST(html_trend_flat), TEST(sarif_plan),
-             TEST(junit_counts), TEST(ocsf_mapping), TEST(write_all_and_errors),
-             TEST(empty_results), TEST(deterministic), TEST(cleanup))
+/* The report serializer must write exactly what jansson's compact dump writes, escapes and key
+ * order included: report.json is byte-identical across runs and tools diff it. */
+static void serializer_matches_jansson(void)
+{
+    const char *const docs[] = {
+        "{}",
+        "[]",
+        "{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
+        "[\"quote \\\" backslash \\\\ slash / tab \\t nl \\n cr \\r ff \\f bs \\b\"]",
+        "[\"\\u0001\\u001f\\u007f\\u0000mid\", \"\\u00e9\\u4e2d\\ud83d\\ude00\"]",
+        "{\"z\":1,\"a\":2,\"m\":{\"y\":[1,-2,9223372036854775807]}}",
+        "[1.5, 0.1, 1e300, -0.0, 100.0]",
+        "\"bare string\"",
+        "42",
+    };
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        json_error_t err;
+        json_t *v = json_loads(docs[i], JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+        CHECK(v != NULL);
+        if (!v)
+            continue;
+        char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        pp_buf b;
+        pp_buf_init(&b, 0);
+        CHECK_INT(rep_dumpb(v, &b, 0), 0);
+        CHECK_STR(pp_buf_cstr(&b), want);
+        pp_buf_free(&b);
+        free(want);
+        json_decref(v);
+    }
+}
+
+PP_TEST_MAIN(TEST(serializer_matches_jansson), TEST(writer_table), TEST(natural_order),
+             TEST(clean_strings), TEST(rollup), TEST(changes), TEST(json_contract),
+             TEST(csv_injection), TEST(html_hostile), TEST(html_evidence_budget),
+             TEST(html_trend_flat), TEST(sarif_plan), TEST(junit_counts), TEST(ocsf_mapping),
+             TEST(write_all_and_errors), TEST(empty_results), TEST(deterministic), TEST(cleanup))
