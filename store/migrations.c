@@ -138,8 +138,14 @@ static const pp_store_migration migrations[] = {
      ");"},
 
     /* Evaluations are only ever read whole, so nothing looked findings up by id, while keeping
-     * the index up to date cost a third of storing 200,000 findings. */
-    {4, "drop the unused findings_by_id index", "DROP INDEX IF EXISTS findings_by_id;"},
+     * the index up to date cost a third of storing 200,000 findings. Coverage records say which
+     * types a failed call leaves incomplete, or that the failure is recorded per resource: a
+     * snapshot evaluated again from the database must judge coverage exactly as the scan did. */
+    {4, "coverage types and per-resource flag; drop the unused findings_by_id index",
+     "DROP INDEX IF EXISTS findings_by_id;"
+     "ALTER TABLE coverage ADD COLUMN types TEXT;"
+     "ALTER TABLE coverage ADD COLUMN per_resource INTEGER NOT NULL DEFAULT 0"
+     "  CHECK (per_resource IN (0, 1));"},
 };
 
 const pp_store_migration *pp_store_migration_at(size_t i)

@@ -81,8 +81,8 @@ int pp_store_writer_begin(pp_store *st, const char *source, time_t started_at, u
     if (!rc)
         rc = pp_store_prepare(st,
                               "INSERT INTO coverage (snapshot_id, account, region, service, "
-                              "operation, ok, error, calls, retries) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              "operation, ok, error, calls, retries, types, per_resource) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               &w->ins_coverage);
     if (!rc)
         rc = pp_store_prepare(st,
@@ -184,6 +184,8 @@ int pp_store_writer_add_coverage(pp_store_writer *w, const pp_coverage *c)
     pp_store_bind_text(s, 7, c->error);
     sqlite3_bind_int(s, 8, c->calls);
     sqlite3_bind_int(s, 9, c->retries);
+    pp_store_bind_text(s, 10, c->types);
+    sqlite3_bind_int(s, 11, c->per_resource ? 1 : 0);
     rc = step_done(w->st, s, "add coverage");
     if (rc)
         return rc;
@@ -548,7 +550,8 @@ static int load_coverage_and_scope(pp_store *st, int64_t snapshot, pp_inventory 
     int src = SQLITE_DONE;
     int rc = pp_store_prepare(st,
                               "SELECT account, region, service, operation, ok, error, calls, "
-                              "retries FROM coverage WHERE snapshot_id = ? ORDER BY seq",
+                              "retries, types, per_resource FROM coverage WHERE snapshot_id = ? "
+                              "ORDER BY seq",
                               &s);
     if (rc)
         return rc;
@@ -563,6 +566,8 @@ static int load_coverage_and_scope(pp_store *st, int64_t snapshot, pp_inventory 
             .error = (char *)sqlite3_column_text(s, 5),
             .calls = sqlite3_column_int(s, 6),
             .retries = sqlite3_column_int(s, 7),
+            .types = (char *)sqlite3_column_text(s, 8),
+            .per_resource = sqlite3_column_int(s, 9) != 0,
         };
         pp_inventory_add_coverage(inv, &c);
     }

@@ -142,10 +142,14 @@ static void migrations_reopen_and_forward(void)
     CHECK_INT(pp_store_open_version(&st, path, PP_STORE_CREATE, 1), 0);
     CHECK_INT(pp_store_schema_version(st), 1);
     CHECK_INT(query(st, "SELECT count(*) FROM sqlite_master WHERE name = 'evaluations'"), 0);
-    pp_store_writer *w = NULL;
-    CHECK_INT(pp_store_writer_begin(st, "aws", 100, 0, &w), 0);
-    CHECK_INT(pp_store_writer_finish(w, NULL, NULL), 0);
-    pp_store_writer_free(w);
+    /* what that binary wrote, in its own schema */
+    CHECK_INT(sqlite3_exec(st->db,
+                           "INSERT INTO snapshots (source, started_at, tool_version, complete) "
+                           "VALUES ('aws', 100, '0.0.1', 1);"
+                           "INSERT INTO coverage (snapshot_id, service, operation, ok, error) "
+                           "VALUES (1, 'kms', 'ListKeys', 0, 'AccessDenied: no')",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
     pp_store_close(st);
 
     /* This build migrates it forward, keeping the data. */
@@ -153,6 +157,9 @@ static void migrations_reopen_and_forward(void)
     CHECK_INT(pp_store_schema_version(st), PP_STORE_SCHEMA_VERSION);
     CHECK_INT(query(st, "SELECT count(*) FROM sqlite_master WHERE name = 'evaluations'"), 1);
     CHECK_INT(query(st, "SELECT count(*) FROM snapshots"), 1);
+    /* old coverage records count for every type of their service, as they always did */
+    CHECK_INT(query(st, "SELECT count(*) FROM coverage WHERE types IS NULL AND per_resource = 0"),
+              1);
     pp_store_close(st);
 
     /* Re-opening an up-to-date database changes nothing. */
@@ -511,9 +518,19 @@ static void coverage_and_scope_roundtrip(void)
                        .ok = false,
                        .error = "AccessDenied: User is not authorized",
                        .calls = 1,
-                       .retries = 2};
+                       .retries = 2,
+                       .types = "AWS::IAM::User,AWS::IAM::Role"};
+    pp_coverage one = {.account = "111122223333",
+                       .region = "eu-west-1",
+                       .service = "kms",
+                       .operation = "GetKeyPolicy",
+                       .ok = false,
+                       .error = "AccessDenied: no",
+                       .calls = 1,
+                       .per_resource = true};
     pp_inventory_add_coverage(inv, &ok);
     pp_inventory_add_coverage(inv, &bad);
+    pp_inventory_add_coverage(inv, &one);
     pp_inventory_add_scope(inv, "111122223333", "eu-west-1");
     pp_inventory_add_scope(inv, "111122223333", "us-east-1");
     pp_inventory_add_scope(inv, "111122223333", "global");
@@ -523,9 +540,9 @@ static void coverage_and_scope_roundtrip(void)
 
     pp_snapshot_info info;
     CHECK_INT(pp_store_snapshot_info(st, snap, &info), 0);
-    CHECK_INT(info.calls, 4);
+    CHECK_INT(info.calls, 5);
     CHECK_INT(info.retries, 3);
-    CHECK_INT(info.errors, 1);
+    CHECK_INT(info.errors, 2);
     CHECK_INT(info.resources, 1);
     CHECK(info.complete);
     CHECK(info.finished_at >= info.started_at);
@@ -538,7 +555,16 @@ static void coverage_and_scope_roundtrip(void)
     pp_snapshot_info_clear(&info);
 
     CHECK_INT(pp_store_load_inventory(st, snap, NULL, &inv), 0);
-    CHECK_INT(pp_inventory_coverage_count(inv), 2);
+    CHECK_INT(pp_inventory_coverage_count(inv), 3);
+    /* what a failed call leaves incomplete survives the round trip, so a snapshot evaluated
+     * again judges coverage exactly as the scan did */
+    CHECK_STR(pp_inventory_coverage_at(inv, 1)->types, "AWS::IAM::User,AWS::IAM::Role");
+    CHECK(!pp_inventory_coverage_at(inv, 1)->per_resource);
+    CHECK(pp_inventory_coverage_at(inv, 2)->per_resource);
+    CHECK(pp_inventory_coverage_at(inv, 2)->types == NULL);
+    CHECK(pp_inventory_coverage_error(inv, "111122223333", "eu-west-1", "kms") == NULL);
+    CHECK(pp_inventory_coverage_error_for_type(inv, "111122223333", "global", "AWS::IAM::Role"));
+    CHECK(!pp_inventory_coverage_error_for_type(inv, "111122223333", "global", "AWS::IAM::Group"));
     const pp_coverage *c = pp_inventory_coverage_at(inv, 1);
     CHECK_STR(c->account, "111122223333");
     CHECK_STR(c->region, "global");
