@@ -8,10 +8,29 @@
 
 /* ---- encoding ----------------------------------------------------------------------------- */
 
+/* The body is application/x-www-form-urlencoded, so a space is '+' (as botocore sends it; a
+ * literal '+' stays %2B). AWS reads either, but moto's auth mode re-encodes the form it parsed
+ * before checking the signature, so only '+' verifies there. */
+static char *form_encode(const char *s)
+{
+    char *e = pp_aws_uri_encode(s, strlen(s), false);
+    char *w = e;
+    for (const char *r = e; *r; r++) {
+        if (r[0] == '%' && r[1] == '2' && r[2] == '0') {
+            *w++ = '+';
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    return e;
+}
+
 static int put_pair(pp_buf *out, const char *key, const char *value)
 {
-    char *k = pp_aws_uri_encode(key, strlen(key), false);
-    char *v = pp_aws_uri_encode(value, strlen(value), false);
+    char *k = form_encode(key);
+    char *v = form_encode(value);
     int rc = pp_buf_printf(out, "&%s=%s", k, v);
     free(k);
     free(v);

@@ -487,7 +487,8 @@ static void query_encoding(void)
                                "&Filter.member.1=User&Filter.member.2=Role&MaxItems=100");
     json_decref(in);
 
-    /* Values are UriEncoded (space is %20, never +); objects are Name.Key; maps entry.N. */
+    /* Values are form-encoded (space is +, a literal + is %2B); objects are Name.Key; maps
+     * entry.N. */
     pp_buf_reset(&b);
     in = json_pack("{s:s,s:[{s:s}],s:b,s:{s:{s:s,s:s}},s:[],s:n}", "RoleSessionName", "a b+c/é~",
                    "PolicyArns", "arn", "arn:aws:iam::aws:policy/ReadOnlyAccess", "Flag", 0,
@@ -495,7 +496,7 @@ static void query_encoding(void)
                    "Skipped");
     CHECK_INT(pp_aws_query_encode(pp_service_find("sts"), "AssumeRole", in, &b), 0);
     CHECK_STR(pp_buf_cstr(&b),
-              "Action=AssumeRole&Version=2011-06-15&RoleSessionName=a%20b%2Bc%2F%C3%A9~"
+              "Action=AssumeRole&Version=2011-06-15&RoleSessionName=a+b%2Bc%2F%C3%A9~"
               "&PolicyArns.member.1.arn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnlyAccess"
               "&Flag=false&Attributes.entry.1.key=Policy"
               "&Attributes.entry.1.value=%7B%22x%22%3A1%7D"
