@@ -35,25 +35,6 @@ static int locate_cb(void *ud, const char *address, char **file, int *line)
     return 0;
 }
 
-static int load_rules(const check_opts *o, pp_ruleset **out)
-{
-    pp_buf diags;
-    pp_buf_init(&diags, 0);
-    pp_rules_options ro = {
-        .dirs = (const char *const *)o->policies, .env = o->env, .suppressions = o->suppressions};
-    int rc = pp_rules_load(out, &ro, &diags);
-    if (rc) {
-        const char *d = pp_buf_cstr(&diags);
-        if (*d)
-            fputs(d, stderr);
-        if (!*d || d[strlen(d) - 1] != '\n')
-            fputc('\n', stderr);
-        pp_cli_error("%s: the policy packs have errors; nothing was evaluated", CMD);
-    }
-    pp_buf_free(&diags);
-    return rc ? PP_EXIT_USAGE : 0;
-}
-
 /* ---- text output ----------------------------------------------------------------------------- */
 
 static int sev_rank(const pp_finding *f)
@@ -299,7 +280,11 @@ int pp_cmd_check(int argc, char **argv)
         code = pp_cli_usage_error("%s: --baseline: %s", CMD, pp_err_msg());
         goto _exit;
     }
-    if ((code = load_rules(&o, &rs)))
+    pp_cli_eval_opts eo = {.policies = o.policies,
+                           .env = o.env,
+                           .suppressions = o.suppressions,
+                           .no_default_suppressions = true};
+    if ((code = pp_cli_load_rules(CMD, &eo, &rs)))
         goto _exit;
 
     pp_inventory *inv = pp_plan_inventory(plan);

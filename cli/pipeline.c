@@ -1,5 +1,6 @@
 /* The evaluation pipeline shared by scan, evaluate and report. */
 #include "pipeline.h"
+#include "pp_remediate.h"
 
 #include <libgen.h>
 #include <stdlib.h>
@@ -67,10 +68,11 @@ int pp_cli_load_rules(const char *cmd, const pp_cli_eval_opts *o, pp_ruleset **o
 {
     pp_buf diags;
     pp_buf_init(&diags, 0);
-    char *supp = o->suppressions ? NULL : default_suppressions(o->db);
+    char *supp = o->suppressions || o->no_default_suppressions ? NULL : default_suppressions(o->db);
     pp_rules_options ro = {.dirs = (const char *const *)o->policies,
                            .env = o->env,
-                           .suppressions = o->suppressions ? o->suppressions : supp};
+                           .suppressions = o->suppressions ? o->suppressions : supp,
+                           .actions = pp_remediate_action_names()};
     int rc = pp_rules_load(out, &ro, &diags);
     if (rc) {
         const char *d = pp_buf_cstr(&diags);

@@ -17,6 +17,7 @@ typedef struct pp_cli_eval_opts {
     const char *fail_on;      /* --fail-on */
     const char *db;           /* --db */
     bool quiet;
+    bool no_default_suppressions; /* check: no database, so no suppressions file beside it */
 } pp_cli_eval_opts;
 
 /* Logs, at info level, how long the step since the previous call took ("evaluate: 1.234 s"), so
@@ -29,7 +30,8 @@ int pp_cli_fail_on(const char *s, enum pp_severity *out);
 int pp_cli_check_formats(const char *cmd, const char *formats);
 /* Checks the --out folder (default parapet-out) before anything runs: pp_report_check_dir. */
 int pp_cli_check_out(const char *cmd, const char *out);
-/* Loads the packs; every diagnostic goes to stderr. Returns 0 or PP_EXIT_USAGE. */
+/* Loads the packs (remediation actions checked against the engine's table); every diagnostic
+ * goes to stderr. Returns 0 or PP_EXIT_USAGE. */
 int pp_cli_load_rules(const char *cmd, const pp_cli_eval_opts *o, pp_ruleset **out);
 /* Opens (creating with `create`) the database, mapping errors to exit codes. */
 int pp_cli_open_store(const char *cmd, const char *db, bool create, pp_store **out);

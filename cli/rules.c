@@ -1,5 +1,6 @@
 /* `parapet rules lint|test|list`: check policy packs, run their test cases, list their rules. */
 #include "cli.h"
+#include "pp_remediate.h"
 #include "pp_rules.h"
 
 #include <stdlib.h>
@@ -185,7 +186,8 @@ int pp_cmd_rules(int argc, char **argv)
         return rc;
     }
     pp_cli_log_init();
-    pp_rules_options o = {.dirs = a.n_dirs ? a.dirs : NULL, .env = a.env};
+    pp_rules_options o = {
+        .dirs = a.n_dirs ? a.dirs : NULL, .env = a.env, .actions = pp_remediate_action_names()};
     if (strcmp(a.sub, "lint") == 0)
         rc = cmd_lint(&a, &o);
     else if (strcmp(a.sub, "test") == 0)
