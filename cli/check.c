@@ -5,8 +5,10 @@
 #include "pipeline.h"
 #include "pp_plan.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CMD "check"
 
@@ -142,6 +144,19 @@ static void write_text(FILE *out, const pp_results *r, pp_plan *plan, pp_plan_lo
 static bool is_report_format(const char *f)
 {
     return strcmp(f, "json") == 0 || strcmp(f, "sarif") == 0 || strcmp(f, "junit") == 0;
+}
+
+/* The text report for --out, created 0600 like every report parapet writes: findings describe
+ * weaknesses. */
+static FILE *open_private(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w");
+    if (!f)
+        close(fd);
+    return f;
 }
 
 /* Text unless --out names a report file by its extension. */
@@ -313,7 +328,7 @@ int pp_cmd_check(int argc, char **argv)
                           .locate_ud = loc};
     code = exit_code(r, inv, fail_on, o.fail_on_unknown);
     if (strcmp(o.format, "text") == 0) {
-        out = o.out ? fopen(o.out, "w") : stdout;
+        out = o.out ? open_private(o.out) : stdout;
         if (!out) {
             pp_err_set(PP_EIO, "%s: cannot write", o.out);
             code = pp_cli_fail(PP_EIO, CMD);
