@@ -439,7 +439,8 @@ class FaultProxy:
             self.seen[key] = n
         rng = random.Random(f"{self.seed}|{key}|{n}")
         entry = {"service": req.service, "region": req.region, "operation": req.operation,
-                 "key": key, "attempt": n, "fault": None}
+                 "key": key, "attempt": n, "fault": None,
+                 "token": req.headers.get("x-amz-security-token")}
         with self.lock:
             self.log.append(entry)
         lo, hi = self.latency
