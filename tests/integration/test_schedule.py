@@ -192,7 +192,10 @@ class ScheduledScanTest(TestCase):
         return r
 
     def scan(self, *extra, env=None, db=None, out=None):
+        # The CIS pack alone: these tests are about the job (notifications, retention, locks),
+        # and one finding per open group keeps their expectations exact.
         args = ["scan", "--services", "ec2", "--region", "us-east-1", "--no-progress",
+                "--policies", os.path.join(harness.SRC, "policies", "cis-aws-3.0"),
                 "--db", db or self.db, "--out", out or self.out] + list(extra)
         return run(args, env or self.env, timeout=180)
 
@@ -393,17 +396,17 @@ class ScheduledScanTest(TestCase):
         self.assertEqual(recv.requests, [])
 
     def test_a_run_that_cannot_finish_is_reported(self):
-        blocker = os.path.join(self.tmp, "a-file")
-        with open(blocker, "w") as f:
-            f.write("not a folder\n")
+        # A usable --out folder (checked before the run starts) where report.json is a folder:
+        # the snapshot is stored and evaluated, then the report cannot be written.
+        outdir = os.path.join(self.tmp, "reports")
+        os.makedirs(os.path.join(outdir, "report.json", "keep"))
         recv = self.receiver()
-        # --out is a file: the snapshot is stored, the reports cannot be written
-        rc, out, err = self.scan("--notify", recv.url(), "--notify-on", "new", out=blocker)
+        rc, out, err = self.scan("--notify", recv.url(), "--notify-on", "new", out=outdir)
         self.assertIn(rc, (2, 3), err)
         self.assertEqual(len(recv.requests), 1)
         p = recv.payloads()[0]
         self.assertEqual((p["status"], p["exit_code"]), ("error", rc))
-        self.assertIn("a-file", p["error"])
+        self.assertIn("report.json", p["error"])
         self.assertTrue(p["text"].startswith("parapet scan on "), p["text"])
         self.assertIn(f"ERROR (exit {rc})", p["text"])
         self.assertIsNone(p["reports"])
