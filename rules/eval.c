@@ -127,11 +127,15 @@ struct jindex {
     struct hmap errors;   /* scope -> resources whose key could not be collected */
 };
 
+struct scope;
+
 struct estate {
     const pp_ruleset *rs;
     const pp_inventory *inv;
     time_t now;
     struct jindex *idx;
+    const struct scope *scopes[2]; /* assessed accounts [0] and account/regions [1] */
+    size_t n_scopes[2];
     pcre2_match_data *md;
     const pp_resource *top; /* the resource the finding is about */
     char msg[768];          /* why the last ERROR or UNKNOWN */
@@ -1737,18 +1741,16 @@ struct scope {
     char *account, *region;
 };
 
-static bool scope_has(struct scope *v, size_t n, const char *a, const char *r)
+static void scope_add(struct scope **v, size_t *n, struct hmap *seen, const char *a, const char *r)
 {
-    for (size_t i = 0; i < n; i++)
-        if (pp_str_eq(v[i].account, a) && pp_str_eq(v[i].region, r))
-            return true;
-    return false;
-}
-
-static void scope_add(struct scope **v, size_t *n, const char *a, const char *r)
-{
-    if (!a || scope_has(*v, *n, a, r))
+    if (!a)
         return;
+    char key[320];
+    snprintf(key, sizeof(key), "%s\x1f%s", a, r ? r : "");
+    struct hent *e = hmap_put(seen, key);
+    if (e->val)
+        return;
+    e->val = (void *)1;
     *v = pp_xrealloc(*v, (*n + 1) * sizeof(**v));
     (*v)[*n].account = pp_xstrdup(a);
     (*v)[*n].region = pp_xstrdup(r);
@@ -1756,32 +1758,35 @@ static void scope_add(struct scope **v, size_t *n, const char *a, const char *r)
 }
 
 /* The accounts (per_region false) or account/region pairs assessed: the inventory's scope, or
- * when it has none, what its resources and coverage records show. */
+ * when it has none, what its resources and coverage records show. Computed once per evaluation
+ * (pp_rules_eval_some), not per rule: the fallback walks every resource. */
 static struct scope *assessed(const pp_inventory *inv, bool per_region, size_t *n_out)
 {
     struct scope *v = NULL;
+    struct hmap seen = {0};
     size_t n = 0, ns = pp_inventory_scope_count(inv);
     for (size_t i = 0; i < ns; i++) {
         const char *a, *r;
         pp_inventory_scope_at(inv, i, &a, &r);
         if (per_region && (!r || strcmp(r, "global") == 0))
             continue;
-        scope_add(&v, &n, a, per_region ? r : NULL);
+        scope_add(&v, &n, &seen, a, per_region ? r : NULL);
     }
     if (!ns) {
         for (size_t i = 0; i < pp_inventory_count(inv); i++) {
             const pp_resource *r = pp_inventory_at(inv, i);
             if (per_region && (!r->region || strcmp(r->region, "global") == 0))
                 continue;
-            scope_add(&v, &n, r->account, per_region ? r->region : NULL);
+            scope_add(&v, &n, &seen, r->account, per_region ? r->region : NULL);
         }
         for (size_t i = 0; i < pp_inventory_coverage_count(inv); i++) {
             const pp_coverage *c = pp_inventory_coverage_at(inv, i);
             if (per_region && (!c->region || strcmp(c->region, "global") == 0))
                 continue;
-            scope_add(&v, &n, c->account, per_region ? c->region : NULL);
+            scope_add(&v, &n, &seen, c->account, per_region ? c->region : NULL);
         }
     }
+    hmap_free(&seen, NULL);
     *n_out = n;
     return v;
 }
@@ -1923,13 +1928,12 @@ static bool collected(const pp_inventory *inv, const pp_type *t, const char *acc
 
 static void eval_exists_rule(struct estate *es, const pp_rule *rule, struct fvec *out)
 {
-    size_t n_scopes;
-    struct scope *scopes = assessed(es->inv, rule->per_region, &n_scopes);
+    size_t n_scopes = es->n_scopes[rule->per_region];
+    const struct scope *scopes = es->scopes[rule->per_region];
     if (!n_scopes && pp_inventory_source(es->inv) == PP_SOURCE_PLAN) {
         pp_finding *f = fv_add(out, rule->type->name, "plan", NULL, NULL, NULL, NULL);
         char *msg = pp_xstrdup("needs the whole account: a plan shows only what it changes");
         finish(f, PP_STATUS_UNKNOWN, msg, ev_reason(msg));
-        scopes_free(scopes, n_scopes);
         return;
     }
     /* candidates grouped by scope in one pass over the type */
@@ -1957,13 +1961,12 @@ static void eval_exists_rule(struct estate *es, const pp_rule *rule, struct fvec
     }
     pp_buf_free(&b);
     hmap_free(&groups, rlist_free);
-    scopes_free(scopes, n_scopes);
 }
 
 static void eval_fixed_rule(struct estate *es, const pp_rule *rule, struct fvec *out)
 {
-    size_t n_scopes;
-    struct scope *scopes = assessed(es->inv, false, &n_scopes);
+    size_t n_scopes = es->n_scopes[0];
+    const struct scope *scopes = es->scopes[0];
     bool manual = rule->kind == PP_RULE_MANUAL;
     bool plan = pp_inventory_source(es->inv) == PP_SOURCE_PLAN;
     if (!n_scopes && plan) {
@@ -1984,7 +1987,6 @@ static void eval_fixed_rule(struct estate *es, const pp_rule *rule, struct fvec 
             finish(f, PP_STATUS_ERROR, msg, ev_reason(msg));
         }
     }
-    scopes_free(scopes, n_scopes);
 }
 
 /* ---- driver ---------------------------------------------------------------------------------- */
@@ -2006,6 +2008,8 @@ struct job {
     const pp_inventory *inv;
     time_t now;
     struct jindex *idx;
+    struct scope *scopes[2];
+    size_t n_scopes[2];
     struct unit *units;
     size_t n_units;
     atomic_size_t next;
@@ -2018,6 +2022,10 @@ static void estate_init(struct estate *es, const struct job *j)
     es->inv = j->inv;
     es->now = j->now;
     es->idx = j->idx;
+    for (int i = 0; i < 2; i++) {
+        es->scopes[i] = j->scopes[i];
+        es->n_scopes[i] = j->n_scopes[i];
+    }
     es->md = pcre2_match_data_create(16, NULL);
 }
 
@@ -2107,6 +2115,8 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
         }
     }
     atomic_init(&j.next, 0);
+    for (int i = 0; i < 2; i++)
+        j.scopes[i] = assessed(inv, i == 1, &j.n_scopes[i]);
     {
         struct estate es;
         estate_init(&es, &j);
@@ -2147,6 +2157,8 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
     }
     for (size_t i = 0; i < rs->n_jspecs; i++)
         jindex_free(&j.idx[i]);
+    for (int i = 0; i < 2; i++)
+        scopes_free(j.scopes[i], j.n_scopes[i]);
     free(j.idx);
     free(j.units);
     if (rs->sup)

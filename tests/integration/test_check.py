@@ -81,8 +81,8 @@ class CheckTest(harness.TestCase):
         self.assertEqual(code, 1, err)
         self.assertIn("aws_iam_role.flow  (main.tf:48)\n"
                       "  FAIL    critical CIS-1.16  No role has AdministratorAccess\n", out)
-        self.assertIn("fix: detach-policy", out)
         self.assertIn("aws_network_acl.main  (main.tf:149)", out)
+        self.assertIn("fix: remove-nacl-entries", out)
         # suppressed findings are not listed, counted
         self.assertNotIn("people[\"alice\"]", out)
         self.assertNotIn("module.net.aws_security_group.ssh", out)
