@@ -3,6 +3,7 @@
 #include "pp_remediate.h"
 
 #include <libgen.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -254,6 +255,53 @@ static int write_reports(const char *cmd, const pp_report_input *in, const pp_cl
     return 0;
 }
 
+/* The findings are stored on a thread of their own while the reports are written: both only
+ * read the results (jansson's reference counts are atomic), and each takes about as long. */
+struct save_job {
+    pp_store *st;
+    int64_t snapshot;
+    const pp_results *r;
+    int rc;
+    char error[1024];
+};
+
+static void *save_thread(void *arg)
+{
+    struct save_job *j = arg;
+    j->rc = pp_store_save_results(j->st, j->snapshot, j->r, NULL);
+    if (j->rc) /* the last error is per thread */
+        snprintf(j->error, sizeof(j->error), "%s", pp_err_msg());
+    return NULL;
+}
+
+/* The trend point of this evaluation, which is not in the database yet: unsuppressed FAILs per
+ * framework, as pp_store_history_trend counts them. */
+static void trend_append(json_t *trend, const pp_snapshot_info *info, const pp_results *r)
+{
+    if (!trend || !info)
+        return;
+    json_t *fws = json_object();
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const pp_finding *f = &r->findings[i];
+        if (f->status != PP_STATUS_FAIL || f->suppressed || !f->rule)
+            continue;
+        const char *fw;
+        json_t *v;
+        json_object_foreach(f->rule->frameworks, fw, v)
+        {
+            json_t *n = json_object_get(fws, fw);
+            json_object_set_new(fws, fw, json_integer(json_integer_value(n) + 1));
+        }
+    }
+    char ts[32];
+    pp_time_format(info->started_at, ts);
+    json_array_append_new(trend, json_pack("{s:I, s:s, s:o}", "snapshot", (json_int_t)info->id,
+                                           "time", ts, "frameworks", fws));
+    /* keep the window the store gives: its 30 newest plus this one would be 31 */
+    while (json_array_size(trend) > 30)
+        json_array_remove(trend, 0);
+}
+
 int pp_cli_evaluate(const char *cmd, pp_store *st, int64_t snapshot, const pp_inventory *inv,
                     const pp_snapshot_info *info, const pp_ruleset *rs, const pp_cli_eval_opts *o,
                     pp_cli_outcome *oc)
@@ -270,24 +318,35 @@ int pp_cli_evaluate(const char *cmd, pp_store *st, int64_t snapshot, const pp_in
         goto _exit;
     }
     pp_cli_stage("rules evaluated");
-    if ((rc = pp_store_save_results(st, snapshot, r, NULL))) {
-        rc = pp_cli_fail(rc, cmd);
-        goto _exit;
-    }
-    pp_cli_stage("findings stored");
+    /* every read of the database happens before the save thread owns the connection */
     prev = previous_results(st, snapshot, 0, &oc->previous);
-    pp_store_history_trend(st, 30, &trend);
+    pp_store_history_trend(st, 29, &trend);
+    trend_append(trend, info, r);
     pp_cli_trend_fill(trend, r);
     pp_cli_stage("previous findings loaded");
+
+    struct save_job job = {.st = st, .snapshot = snapshot, .r = r};
+    pthread_t th;
+    bool threaded = pthread_create(&th, NULL, save_thread, &job) == 0;
+    if (!threaded)
+        save_thread(&job);
     pp_report_input in = {.results = r,
                           .inventory = inv,
                           .snapshot = info,
                           .previous = prev,
                           .previous_snapshot = oc->previous,
                           .history = trend};
-    if ((rc = write_reports(cmd, &in, o)))
+    int wrc = write_reports(cmd, &in, o);
+    if (threaded)
+        pthread_join(th, NULL);
+    pp_cli_stage("findings stored and reports written");
+    if (job.rc) {
+        pp_cli_error("%s: %s", cmd, job.error);
+        rc = job.rc == PP_EINVAL ? PP_EXIT_USAGE : PP_EXIT_INCOMPLETE;
         goto _exit;
-    pp_cli_stage("reports written");
+    }
+    if ((rc = wrc))
+        goto _exit;
     outcome_fill(oc, r, prev, inv, fail_on);
     oc->exit_code = pp_cli_exit_code(r, inv, fail_on);
 

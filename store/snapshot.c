@@ -3,6 +3,7 @@
 #include "store_internal.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -525,23 +526,85 @@ static json_t *parse_text(const char *text)
     return text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 }
 
+/* Loading: SQLite hands rows over one at a time on this thread, while parsing the documents is
+ * most of the cost (60 MB of JSON for 100,000 resources). Rows are copied into batches and each
+ * batch is parsed on two threads, then added to the inventory in the order they were read. */
+#define LOAD_BATCH 4096
+
+struct pending {
+    pp_resource *r; /* everything but the document and side objects */
+    char *doc, *errors, *unknown;
+    size_t doc_len;
+    json_t *parsed; /* filled by a parser thread */
+};
+
+struct loader {
+    pp_inventory *inv;
+    struct pending rows[LOAD_BATCH];
+    size_t n;
+};
+
+struct parse_range {
+    struct pending *rows;
+    size_t lo, hi;
+};
+
+static void *parse_range(void *arg)
+{
+    struct parse_range *pr = arg;
+    for (size_t i = pr->lo; i < pr->hi; i++) {
+        struct pending *p = &pr->rows[i];
+        p->parsed = json_loadb(p->doc, p->doc_len, 0, NULL);
+        p->r->errors = parse_text(p->errors);
+        p->r->unknown = parse_text(p->unknown);
+    }
+    return NULL;
+}
+
+static int flush_batch(struct loader *l)
+{
+    struct parse_range halves[2] = {{l->rows, 0, l->n / 2}, {l->rows, l->n / 2, l->n}};
+    pthread_t th;
+    bool threaded = l->n >= 64 && pthread_create(&th, NULL, parse_range, &halves[1]) == 0;
+    parse_range(&halves[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        parse_range(&halves[1]);
+    int rc = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        struct pending *p = &l->rows[i];
+        if (!rc && !json_is_object(p->parsed))
+            rc = pp_err_set(PP_EIO, "stored document of %s %s is not a JSON object", p->r->type,
+                            p->r->id);
+        if (rc) {
+            json_decref(p->parsed);
+            pp_resource_free(p->r);
+        } else {
+            json_decref(p->r->doc);
+            p->r->doc = p->parsed;
+            pp_inventory_add(l->inv, p->r);
+        }
+        free(p->doc);
+        free(p->errors);
+        free(p->unknown);
+    }
+    l->n = 0;
+    return rc;
+}
+
 static int load_row(void *ud, const pp_store_row *row)
 {
-    pp_inventory *inv = ud;
-    json_error_t err;
-    json_t *doc = json_loadb(row->document, row->document_len, 0, &err);
-    if (!json_is_object(doc)) {
-        json_decref(doc);
-        return pp_err_set(PP_EIO, "stored document of %s %s is not a JSON object", row->type,
-                          row->id);
-    }
-    pp_resource *r = pp_resource_new(row->type, row->id, row->arn, row->account, row->region, doc);
-    json_decref(doc);
-    r->address = row->address ? pp_xstrdup(row->address) : NULL;
-    r->errors = parse_text(row->errors);
-    r->unknown = parse_text(row->unknown);
-    pp_inventory_add(inv, r);
-    return 0;
+    struct loader *l = ud;
+    struct pending *p = &l->rows[l->n++];
+    p->r = pp_resource_new(row->type, row->id, row->arn, row->account, row->region, NULL);
+    p->r->address = row->address ? pp_xstrdup(row->address) : NULL;
+    p->doc = pp_xstrndup(row->document, row->document_len);
+    p->doc_len = row->document_len;
+    p->errors = pp_xstrdup(row->errors);
+    p->unknown = pp_xstrdup(row->unknown);
+    p->parsed = NULL;
+    return l->n == LOAD_BATCH ? flush_batch(l) : 0;
 }
 
 static int load_coverage_and_scope(pp_store *st, int64_t snapshot, pp_inventory *inv)
@@ -608,7 +671,13 @@ int pp_store_load_inventory(pp_store *st, int64_t snapshot, const pp_store_filte
         kind = PP_SOURCE_PLAN;
     pp_snapshot_info_clear(&info);
     inv = pp_inventory_new(kind);
-    rc = pp_store_each_resource(st, snapshot, filter, load_row, inv);
+    struct loader *l = pp_xcalloc(1, sizeof(*l));
+    l->inv = inv;
+    rc = pp_store_each_resource(st, snapshot, filter, load_row, l);
+    int frc = flush_batch(l); /* also frees what a failed walk left pending */
+    if (!rc)
+        rc = frc;
+    free(l);
     if (!rc)
         rc = load_coverage_and_scope(st, snapshot, inv);
     if (rc) {
