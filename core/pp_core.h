@@ -136,6 +136,7 @@ typedef struct pp_resource {
     json_t *doc;     /* owned reference, an object */
     json_t *errors;  /* owned reference or NULL: {top-level key: "Operation: Code: message"} */
     json_t *unknown; /* plan resources: after_unknown mirror of doc (true = unknown), or NULL */
+    int64_t store_id; /* its row in the store once stored or loaded, else 0 */
 } pp_resource;
 
 /* Takes a new reference to doc. */
@@ -272,6 +273,9 @@ typedef struct pp_finding {
     json_t *evidence;    /* what matched (FAIL) or why it could not be evaluated (ERROR); or NULL */
     json_t *suppression; /* {"owner","reason","expires","expired": bool} or NULL */
     bool suppressed;     /* a suppression applies (not expired); the status is kept */
+    /* The evaluated resource (borrowed from the inventory), or NULL for findings about an account
+     * or region; the store keeps a plain PASS as a reference to its resource row. */
+    const pp_resource *resource;
 } pp_finding;
 
 /* The outcome of one evaluation: the rules that ran and every (rule, resource) finding. */

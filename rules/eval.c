@@ -1723,6 +1723,7 @@ static void eval_check_rule(struct estate *es, const pp_rule *rule, size_t lo, s
         if (st < 0)
             continue;
         pp_finding *f = fv_add(out, r->type, r->id, r->arn, r->account, r->region, r->address);
+        f->resource = r;
         if (st == PP_STATUS_PASS)
             finish(f, st, pp_xstrdup("compliant"), NULL);
         else if (st == PP_STATUS_FAIL)

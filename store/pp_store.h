@@ -17,7 +17,7 @@
 
 /* The schema version this build writes; migrations take older databases up to it, and a newer
  * database is refused (an older parapet must not write to a schema it does not know). */
-#define PP_STORE_SCHEMA_VERSION 4
+#define PP_STORE_SCHEMA_VERSION 5
 
 #define PP_STORE_DEFAULT_PATH "parapet.db"
 
@@ -59,7 +59,8 @@ int pp_store_writer_begin(pp_store *st, const char *source, time_t started_at, u
                           pp_store_writer **out);
 int64_t pp_store_writer_snapshot(const pp_store_writer *w);
 /* Copies what it needs; the caller keeps r. A second resource with the same type, account,
- * region and id in one snapshot is PP_EINVAL (finding ids would collide). */
+ * region and id in one snapshot is PP_EINVAL (finding ids would collide). add_inventory also sets
+ * each resource's store_id, which lets evaluations refer to it. */
 int pp_store_writer_add_resource(pp_store_writer *w, const pp_resource *r);
 int pp_store_writer_add_coverage(pp_store_writer *w, const pp_coverage *c);
 /* Idempotent: adding the same (account, region) twice keeps one row. */
@@ -115,6 +116,7 @@ typedef struct pp_store_row {
     const char *errors;       /* compact JSON object or NULL */
     const char *unknown;      /* compact JSON or NULL */
     const char *content_hash; /* SHA-256 hex of the canonical (sorted-key) document */
+    int64_t seq;              /* the row's id (pp_resource.store_id) */
 } pp_store_row;
 
 /* Calls cb for each matching resource, ordered by type, then the order they were added; a

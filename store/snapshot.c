@@ -21,6 +21,7 @@ struct pp_store_writer {
     long calls, retries, errors;
     sqlite3_stmt *ins_resource;
     sqlite3_stmt *ins_coverage;
+    int64_t last_seq; /* row id of the last resource added */
     sqlite3_stmt *ins_scope;
     pp_buf doc;
     pp_buf canon;
@@ -165,6 +166,7 @@ int pp_store_writer_add_resource(pp_store_writer *w, const pp_resource *r)
     if (src != SQLITE_DONE)
         return pp_store_sql_error(w->st, src, "add resource");
     w->resources++;
+    w->last_seq = sqlite3_last_insert_rowid(w->st->db);
     return row_added(w);
 }
 
@@ -214,8 +216,12 @@ int pp_store_writer_add_scope(pp_store_writer *w, const char *account, const cha
 int pp_store_writer_add_inventory(pp_store_writer *w, const pp_inventory *inv)
 {
     int rc = 0;
-    for (size_t i = 0; !rc && i < pp_inventory_count(inv); i++)
-        rc = pp_store_writer_add_resource(w, pp_inventory_at(inv, i));
+    for (size_t i = 0; !rc && i < pp_inventory_count(inv); i++) {
+        pp_resource *r = pp_inventory_at(inv, i);
+        rc = pp_store_writer_add_resource(w, r);
+        if (!rc) /* so the evaluation of this very inventory can refer to the row */
+            r->store_id = w->last_seq;
+    }
     for (size_t i = 0; !rc && i < pp_inventory_coverage_count(inv); i++)
         rc = pp_store_writer_add_coverage(w, pp_inventory_coverage_at(inv, i));
     for (size_t i = 0; !rc && i < pp_inventory_scope_count(inv); i++) {
@@ -476,7 +482,7 @@ int pp_store_each_resource(pp_store *st, int64_t snapshot, const pp_store_filter
     pp_buf sql;
     pp_buf_init(&sql, 0);
     pp_buf_puts(&sql, "SELECT type, id, arn, account, region, address, document, errors, unknown, "
-                      "content_hash FROM resources INDEXED BY resources_by_type "
+                      "content_hash, seq FROM resources INDEXED BY resources_by_type "
                       "WHERE snapshot_id = ?1");
     if (f->type)
         pp_buf_puts(&sql, " AND type = ?2");
@@ -509,6 +515,7 @@ int pp_store_each_resource(pp_store *st, int64_t snapshot, const pp_store_filter
             .errors = (const char *)sqlite3_column_text(s, 7),
             .unknown = (const char *)sqlite3_column_text(s, 8),
             .content_hash = (const char *)sqlite3_column_text(s, 9),
+            .seq = sqlite3_column_int64(s, 10),
         };
         row.document_len = (size_t)sqlite3_column_bytes(s, 6);
         rc = cb(ud, &row);
@@ -598,6 +605,7 @@ static int load_row(void *ud, const pp_store_row *row)
     struct loader *l = ud;
     struct pending *p = &l->rows[l->n++];
     p->r = pp_resource_new(row->type, row->id, row->arn, row->account, row->region, NULL);
+    p->r->store_id = row->seq;
     p->r->address = row->address ? pp_xstrdup(row->address) : NULL;
     p->doc = pp_xstrndup(row->document, row->document_len);
     p->doc_len = row->document_len;

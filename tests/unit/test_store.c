@@ -1123,9 +1123,108 @@ static void retention(void)
     pp_store_close(st);
 }
 
+/* Plain PASS findings (a stored resource, "compliant", nothing else) are kept as references to
+ * resource rows; everything comes back in its place, field for field, ids recomputed. */
+static void plain_passes_roundtrip(void)
+{
+    pp_store *st = open_new(NULL);
+    pp_inventory *inv = pp_inventory_new(PP_SOURCE_AWS);
+    for (int i = 0; i < 50; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "sg-%02d", i);
+        pp_resource *r = make_resource("AWS::EC2::SecurityGroup", id, "111122223333",
+                                       i % 2 ? "eu-west-1" : "us-east-1", "{\"GroupId\":\"x\"}");
+        free(r->arn);
+        r->arn = pp_xasprintf("arn:aws:ec2:eu-west-1:111122223333:security-group/%s", id);
+        pp_inventory_add(inv, r);
+    }
+    pp_store_writer *w = NULL;
+    pp_snapshot_info info = {0};
+    CHECK_INT(pp_store_writer_begin(st, "aws", 0, 0, &w), 0);
+    CHECK_INT(pp_store_writer_add_inventory(w, inv), 0);
+    CHECK_INT(pp_store_writer_finish(w, NULL, &info), 0);
+    pp_store_writer_free(w);
+    CHECK(pp_inventory_at(inv, 0)->store_id > 0);
+
+    pp_results *r = pp_results_new();
+    r->evaluated_at = 1704164645;
+    pp_rule_meta *rules[2];
+    for (int k = 0; k < 2; k++) {
+        rules[k] = pp_xcalloc(1, sizeof(*rules[k]));
+        rules[k]->id = pp_xstrdup(k ? "R-2" : "R-1");
+        rules[k]->severity = PP_SEV_HIGH;
+        pp_results_add_rule(r, rules[k]);
+    }
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < pp_inventory_count(inv); i++) {
+            /* reversed for the second rule, so row deltas go both ways */
+            const pp_resource *res = pp_inventory_at(inv, k ? pp_inventory_count(inv) - 1 - i : i);
+            pp_finding *f = pp_results_add(r, rules[k]);
+            f->resource = res;
+            f->res_type = pp_xstrdup(res->type);
+            f->res_id = pp_xstrdup(res->id);
+            f->res_arn = pp_xstrdup(res->arn);
+            f->account = pp_xstrdup(res->account);
+            f->region = pp_xstrdup(res->region);
+            f->status = i % 7 == 3 ? PP_STATUS_FAIL : PP_STATUS_PASS;
+            f->message =
+                pp_xstrdup(f->status == PP_STATUS_FAIL ? "open to the world" : "compliant");
+            if (f->status == PP_STATUS_FAIL)
+                f->evidence = json_pack("[{s:s}]", "path", "IpPermissions[0]");
+            if (i == 10) /* a PASS with something to say is kept whole */
+                f->suppression = json_pack("{s:s}", "owner", "ops");
+            pp_finding_set_id(f);
+        }
+    /* an account-level finding has no resource row */
+    pp_finding *acct = pp_results_add(r, rules[1]);
+    acct->status = PP_STATUS_PASS;
+    acct->res_type = pp_xstrdup("AWS::EC2::SecurityGroup");
+    acct->res_id = pp_xstrdup("111122223333/eu-west-1");
+    acct->account = pp_xstrdup("111122223333");
+    acct->message = pp_xstrdup("compliant");
+    pp_finding_set_id(acct);
+
+    int64_t eval = 0;
+    CHECK_INT(pp_store_save_results(st, info.id, r, &eval), 0);
+    long rows = query(st, "SELECT count(*) FROM findings");
+    CHECK(rows < 40); /* the plain passes are not rows */
+    CHECK_INT(query(st, "SELECT sum(count) FROM passes") + rows, (long)r->n_findings);
+
+    pp_results *back = NULL;
+    CHECK_INT(pp_store_load_results(st, eval, &back), 0);
+    CHECK_INT(back ? back->n_findings : 0, r->n_findings);
+    for (size_t i = 0; back && i < r->n_findings && i < back->n_findings; i++) {
+        const pp_finding *a = &r->findings[i], *b = &back->findings[i];
+        CHECK_STR(b->id, a->id);
+        CHECK_STR(b->rule ? b->rule->id : NULL, a->rule->id);
+        CHECK_INT(b->status, a->status);
+        CHECK_STR(b->res_type, a->res_type);
+        CHECK_STR(b->res_id, a->res_id);
+        CHECK(pp_str_eq(b->res_arn, a->res_arn));
+        CHECK(pp_str_eq(b->region, a->region));
+        CHECK_STR(b->message, a->message);
+        CHECK(json_equal(b->evidence, a->evidence) || (!b->evidence && !a->evidence));
+        CHECK(json_equal(b->suppression, a->suppression) || (!b->suppression && !a->suppression));
+    }
+    pp_results_free(back);
+
+    /* a damaged list is an error, not a crash or a short list */
+    CHECK_INT(
+        sqlite3_exec(st->db, "UPDATE passes SET entries = x'ff' WHERE seq = 1", NULL, NULL, NULL),
+        SQLITE_OK);
+    back = NULL;
+    CHECK_INT(pp_store_load_results(st, eval, &back), PP_EIO);
+    CHECK(back == NULL);
+    pp_results_free(r);
+    pp_snapshot_info_clear(&info);
+    pp_inventory_free(inv);
+    pp_store_close(st);
+}
+
 PP_TEST_MAIN(TEST(migrations_fresh), TEST(migrations_reopen_and_forward),
              TEST(newer_schema_refused), TEST(bad_paths), TEST(snapshot_lifecycle),
              TEST(batches_survive_a_kill), TEST(readers_do_not_wait_for_writers),
              TEST(resource_roundtrip), TEST(coverage_and_scope_roundtrip), TEST(results_roundtrip),
-             TEST(parse_line_cases), TEST(format_parse_roundtrip), TEST(check_jsonl_errors),
-             TEST(import_jsonl), TEST(journal_roundtrip), TEST(run_lock), TEST(retention))
+             TEST(plain_passes_roundtrip), TEST(parse_line_cases), TEST(format_parse_roundtrip),
+             TEST(check_jsonl_errors), TEST(import_jsonl), TEST(journal_roundtrip), TEST(run_lock),
+             TEST(retention))
