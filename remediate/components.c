@@ -563,9 +563,17 @@ static int sg_check(pp_rem_check *c)
     return ec2_adopt(c, "DescribeSecurityGroups", "SecurityGroups", "GroupId");
 }
 
+/* The VPC's default NACL is associated with every subnet no other NACL has taken, so it "serves"
+ * each tier's subnets; a tier NACL is never the default one (the reference pack says so), and
+ * adopting it would leave all three tiers sharing one list. */
+static bool nacl_serves(pp_rem_cbuild *b, const pp_resource *r)
+{
+    return !json_is_true(json_object_get(r->doc, "IsDefault")) && serves(b, r);
+}
+
 static json_t *nacl_identify(pp_rem_cbuild *b)
 {
-    return find(b, "AWS::EC2::NetworkAcl", serves);
+    return find(b, "AWS::EC2::NetworkAcl", nacl_serves);
 }
 static int nacl_build(pp_rem_cbuild *b)
 {

@@ -20,6 +20,31 @@ static json_t *resource_json(const pp_rem_target *t)
                      f->res_arn, "account", t->account, "region", t->region);
 }
 
+/* Appends value to the array at key (created when missing) unless it is there already. */
+static void add_unique(json_t *step, const char *key, const char *value)
+{
+    json_t *arr = json_object_get(step, key);
+    if (!arr) {
+        arr = json_array();
+        json_object_set_new(step, key, arr);
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (pp_str_eq(json_string_value(v), value))
+            return;
+    }
+    json_array_append_new(arr, json_string(value));
+}
+
+/* Another finding is answered by this step. */
+static void attach_finding(json_t *step, const char *rule_id, const char *finding_id)
+{
+    add_unique(step, "rules", rule_id);
+    add_unique(step, "findings", finding_id);
+}
+
 json_t *pp_rem_step(pp_rem_planner *p, const pp_rem_target *t, const char *action, const char *id,
                     char change, bool *is_new, const char *fmt, ...)
 {
@@ -29,18 +54,7 @@ json_t *pp_rem_step(pp_rem_planner *p, const pp_rem_target *t, const char *actio
     if (step) {
         /* Another finding asks for the same change: the step answers both. */
         if (t && t->f) {
-            json_t *rules = json_object_get(step, "rules");
-            bool have = false;
-            size_t i;
-            json_t *r;
-            json_array_foreach(rules, i, r)
-            {
-                if (pp_str_eq(json_string_value(r), t->rule->id))
-                    have = true;
-            }
-            if (!have)
-                json_array_append_new(rules, json_string(t->rule->id));
-            json_array_append_new(json_object_get(step, "findings"), json_string(t->f->id));
+            attach_finding(step, t->rule->id, t->f->id);
             const char *why = json_string_value(json_object_get(step, "why"));
             if (t->f->message && (!why || !strstr(why, t->f->message))) {
                 char *w = pp_xasprintf("%s; %s: %s", why ? why : "", t->rule->id, t->f->message);
@@ -392,6 +406,70 @@ static void order_steps(pp_rem_planner *p)
     p->steps = out;
 }
 
+/* ---- overlap between the packs --------------------------------------------------------------
+ * Evaluated together, CIS's existence actions and the reference architecture's provision steps
+ * would create the same things twice (a second trail with its own bucket and key, a second set of
+ * CIS alarms). The architecture's component wins: the CIS finding is attached to its step. */
+
+struct cover {
+    const char *type; /* the kind of component the CIS action creates */
+    char desc[32];    /* alarms: the component's AlarmDescription, "CIS 4.1" */
+    bool regional;    /* one per region (Config, GuardDuty) */
+};
+
+static bool cis_cover(const cand *c, struct cover *cv)
+{
+    const char *an = c->a ? c->a->name : NULL;
+    memset(cv, 0, sizeof(*cv));
+    if (pp_str_eq(an, "create-trail"))
+        cv->type = "AWS::CloudTrail::Trail";
+    else if (pp_str_eq(an, "enable-config"))
+        cv->type = "AWS::Config::ConfigurationRecorder", cv->regional = true;
+    else if (pp_str_eq(an, "enable-guardduty"))
+        cv->type = "AWS::GuardDuty::Detector", cv->regional = true;
+    else if (pp_str_eq(an, "create-cis-alarm") && pp_rem_str(c->t.args, "control")) {
+        cv->type = "AWS::CloudWatch::Alarm";
+        snprintf(cv->desc, sizeof(cv->desc), "CIS %s", pp_rem_str(c->t.args, "control"));
+    }
+    return cv->type != NULL;
+}
+
+/* The component at a dotted path of architecture.yaml ("alarms.root-usage"), or NULL. */
+static const json_t *arch_component(const json_t *arch, const char *path)
+{
+    const json_t *cur = json_object_get(arch, "components");
+    char seg[128];
+    for (const char *p = path; cur && p && *p;) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n >= sizeof(seg))
+            return NULL;
+        memcpy(seg, p, n);
+        seg[n] = '\0';
+        cur = json_object_get(cur, seg);
+        p = dot ? dot + 1 : NULL;
+    }
+    return cur;
+}
+
+static bool component_covers(const json_t *comp, const struct cover *cv)
+{
+    if (!comp || !pp_str_eq(pp_rem_str(comp, "type"), cv->type))
+        return false;
+    if (!cv->desc[0])
+        return true;
+    const char *d = pp_rem_str(pp_rem_path(comp, "properties.Alarm"), "AlarmDescription");
+    return pp_str_eq(d, cv->desc);
+}
+
+/* Does a provision step (or, before planning, a provision candidate) cover this candidate? */
+static bool provision_covers(const json_t *arch, const char *account, const char *region,
+                             const char *component, const cand *c, const struct cover *cv)
+{
+    return pp_str_eq(account, c->t.account) && (!cv->regional || pp_str_eq(region, c->t.region)) &&
+           component_covers(arch_component(arch, component), cv);
+}
+
 int pp_remediate_plan(const pp_rem_plan_opts *o, json_t **out)
 {
     *out = NULL;
@@ -407,6 +485,7 @@ int pp_remediate_plan(const pp_rem_plan_opts *o, json_t **out)
     p.scratch = json_object();
     cand *cands = NULL;
     json_t *idx = NULL;
+    bool *covered = NULL;
     size_t n = 0;
     const pp_results *r = o->results;
     if (!r || !o->inv) {
@@ -435,8 +514,21 @@ int pp_remediate_plan(const pp_rem_plan_opts *o, json_t **out)
         c->a = an ? pp_rem_action_find(an) : NULL;
     }
     qsort(cands, n, sizeof(*cands), cand_cmp);
+    /* what the reference architecture's provision candidates will cover */
+    covered = pp_xcalloc(n ? n : 1, sizeof(*covered));
+    for (size_t i = 0; o->arch && i < n; i++) {
+        struct cover cv;
+        if (!cis_cover(&cands[i], &cv))
+            continue;
+        for (size_t k = 0; !covered[i] && k < n; k++)
+            covered[i] = cands[k].a && pp_str_eq(cands[k].a->name, "provision") &&
+                         provision_covers(o->arch, cands[k].t.account, cands[k].t.region,
+                                          pp_rem_str(cands[k].t.args, "component"), &cands[i], &cv);
+    }
     for (size_t i = 0; i < n; i++) {
         cand *c = &cands[i];
+        if (covered[i])
+            continue; /* after the provision steps exist (below) */
         const char *an = json_string_value(json_object_get(c->t.args, "action"));
         if (c->t.account)
             json_object_set_new(p.accounts, c->t.account, json_true());
@@ -464,6 +556,32 @@ int pp_remediate_plan(const pp_rem_plan_opts *o, json_t **out)
             json_array_append_new(p.needs_risky, x);
             continue;
         }
+        p.cur = &c->t;
+        if ((rc = c->a->plan(&p, &c->t)))
+            goto _exit;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!covered[i])
+            continue;
+        cand *c = &cands[i];
+        struct cover cv;
+        cis_cover(c, &cv);
+        json_t *step = NULL, *s;
+        size_t k;
+        json_array_foreach(p.steps, k, s)
+        {
+            json_t *res = json_object_get(s, "resource");
+            if (!step && pp_str_eq(pp_rem_str(s, "action"), "provision") &&
+                provision_covers(o->arch, pp_rem_str(res, "account"), pp_rem_str(res, "region"),
+                                 pp_rem_str(s, "component"), c, &cv))
+                step = s;
+        }
+        if (step) {
+            attach_finding(step, c->t.rule->id, c->t.f->id); /* fixed by the component */
+            continue;
+        }
+        /* provision planned nothing for it (the component exists but differs): CIS's own
+         * action then */
         p.cur = &c->t;
         if ((rc = c->a->plan(&p, &c->t)))
             goto _exit;
@@ -525,6 +643,7 @@ int pp_remediate_plan(const pp_rem_plan_opts *o, json_t **out)
 
 _exit:
     free(cands);
+    free(covered);
     json_decref(idx);
     json_decref(p.steps);
     json_decref(p.index);

@@ -606,6 +606,54 @@ static void test_provision_dependencies(void)
     json_decref(arch);
 }
 
+/* Evaluated together, CIS's existence actions and the architecture's components would create the
+ * same thing twice; the component's step takes the CIS finding, and only where no component is
+ * provisioned (another region here) does CIS's own action run. */
+static void test_packs_do_not_create_twice(void)
+{
+    json_t *arch = J(ARCH);
+    pp_results *r = pp_results_new();
+    const pp_rule_meta *ref = rule(r, "REF-GD", "AWS::GuardDuty::Detector",
+                                   "{\"action\": \"provision\", \"component\": \"detector\"}");
+    const pp_rule_meta *cis =
+        rule(r, "CIS-GD", "AWS::GuardDuty::Detector", "{\"action\": \"enable-guardduty\"}");
+    fail(r, ref, "AWS::GuardDuty::Detector", ACCOUNT "/eu-west-1", "eu-west-1", NULL);
+    fail(r, cis, "AWS::GuardDuty::Detector", ACCOUNT "/eu-west-1", "eu-west-1", NULL);
+    fail(r, cis, "AWS::GuardDuty::Detector", ACCOUNT "/us-east-1", "us-east-1", NULL);
+    pp_inventory *inv = pp_inventory_new(PP_SOURCE_AWS);
+    json_t *plan = plan_of(r, inv, false, 0, arch);
+    json_t *steps = json_object_get(plan, "steps");
+    CHECK_INT(json_array_size(steps), 2);
+    json_t *prov = step_of(plan, "provision:detector@eu-west-1");
+    CHECK(prov != NULL);
+    CHECK(jeq(json_object_get(prov, "rules"), "[\"REF-GD\", \"CIS-GD\"]"));
+    CHECK_INT(json_array_size(json_object_get(prov, "findings")), 2);
+    size_t i, creates = 0;
+    json_t *st;
+    json_array_foreach(steps, i, st)
+    {
+        json_t *c;
+        size_t k;
+        json_array_foreach(json_object_get(st, "calls"), k, c) creates +=
+            pp_str_eq(pp_rem_str(c, "operation"), "CreateDetector") &&
+            pp_str_eq(pp_rem_str(c, "region"), "eu-west-1");
+    }
+    CHECK_INT(creates, 1); /* one detector in eu-west-1, not two */
+    int other = 0;
+    json_array_foreach(steps, i, st)
+    {
+        if (pp_str_eq(pp_rem_str(st, "action"), "enable-guardduty") &&
+            pp_str_eq(pp_rem_str(json_object_get(st, "resource"), "region"), "us-east-1"))
+            other++;
+    }
+    CHECK_INT(other, 1);
+    CHECK_INT(pp_remediate_plan_check(plan), 0);
+    json_decref(plan);
+    pp_results_free(r);
+    pp_inventory_free(inv);
+    json_decref(arch);
+}
+
 static void test_provision_scopes_and_names(void)
 {
     json_t *arch = J(ARCH);
@@ -853,5 +901,6 @@ PP_TEST_MAIN(TEST(test_revoke_ingress_matched_only), TEST(test_default_group_and
              TEST(test_nacl_entries), TEST(test_password_policy_whole),
              TEST(test_risky_and_no_action), TEST(test_max_changes_defers), TEST(test_plan_check),
              TEST(test_render), TEST(test_provision_dependencies),
-             TEST(test_provision_scopes_and_names), TEST(test_arch_load),
-             TEST(test_actions_declared), TEST(test_iam_policy_current), TEST(test_apply_refusals))
+             TEST(test_provision_scopes_and_names), TEST(test_packs_do_not_create_twice),
+             TEST(test_arch_load), TEST(test_actions_declared), TEST(test_iam_policy_current),
+             TEST(test_apply_refusals))
