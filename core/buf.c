@@ -76,6 +76,53 @@ int pp_buf_printf(pp_buf *b, const char *fmt, ...)
     return rc;
 }
 
+int pp_buf_json_string(pp_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF"; /* jansson writes \u001F */
+    int rc = pp_buf_putc(b, '"');
+    size_t run = 0; /* runs without escapes are copied in one piece */
+    for (size_t i = 0; !rc && i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        rc = pp_buf_append(b, s + run, i - run);
+        run = i + 1;
+        char esc[7] = {'\\', 0};
+        size_t len = 2;
+        switch (c) {
+        case '"':
+        case '\\':
+            esc[1] = (char)c;
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            len = 6;
+        }
+        if (!rc)
+            rc = pp_buf_append(b, esc, len);
+    }
+    if (!rc)
+        rc = pp_buf_append(b, s + run, n - run);
+    return rc ? rc : pp_buf_putc(b, '"');
+}
+
 const char *pp_buf_cstr(const pp_buf *b)
 {
     return b->data ? b->data : "";

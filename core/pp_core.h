@@ -68,6 +68,9 @@ int pp_buf_puts(pp_buf *b, const char *s);
 int pp_buf_putc(pp_buf *b, char c);
 int pp_buf_printf(pp_buf *b, const char *fmt, ...) PP_PRINTF(2, 3);
 int pp_buf_vprintf(pp_buf *b, const char *fmt, va_list ap) PP_PRINTF(2, 0);
+/* Appends s (n bytes, UTF-8) as a JSON string exactly as jansson writes it: `"` and `\` escaped,
+ * \b \f \n \r \t short, other control characters as \u00XX, everything else as is. */
+int pp_buf_json_string(pp_buf *b, const char *s, size_t n);
 const char *pp_buf_cstr(const pp_buf *b); /* "" for an empty buffer */
 char *pp_buf_steal(pp_buf *b);            /* caller owns the string; buffer is reset */
 void pp_buf_reset(pp_buf *b);
@@ -132,10 +135,10 @@ typedef struct pp_resource {
     char *arn;     /* NULL when AWS has none */
     char *account; /* NULL for a plan resource whose account is unknown */
     char *region;
-    char *address;   /* Terraform address for plan resources, else NULL */
-    json_t *doc;     /* owned reference, an object */
-    json_t *errors;  /* owned reference or NULL: {top-level key: "Operation: Code: message"} */
-    json_t *unknown; /* plan resources: after_unknown mirror of doc (true = unknown), or NULL */
+    char *address;    /* Terraform address for plan resources, else NULL */
+    json_t *doc;      /* owned reference, an object */
+    json_t *errors;   /* owned reference or NULL: {top-level key: "Operation: Code: message"} */
+    json_t *unknown;  /* plan resources: after_unknown mirror of doc (true = unknown), or NULL */
     int64_t store_id; /* its row in the store once stored or loaded, else 0 */
 } pp_resource;
 

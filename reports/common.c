@@ -212,56 +212,6 @@ json_t *rep_jtime(time_t t)
     return json_string(buf);
 }
 
-/* Appends s as a JSON string exactly as jansson's compact dump writes it: `"` and `\` escaped,
- * \b \f \n \r \t short, other control characters as \u00XX, everything else (UTF-8 included)
- * as is. Runs without escapes are copied in one piece. */
-static int dump_string(pp_buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = pp_buf_putc(b, '"');
-    size_t run = 0;
-    for (size_t i = 0; !rc && i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        rc = pp_buf_append(b, s + run, i - run);
-        run = i + 1;
-        char esc[7] = {'\\', 0};
-        size_t len = 2;
-        switch (c) {
-        case '"':
-        case '\\':
-            esc[1] = (char)c;
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            len = 6;
-        }
-        if (!rc)
-            rc = pp_buf_append(b, esc, len);
-    }
-    if (!rc)
-        rc = pp_buf_append(b, s + run, n - run);
-    return rc ? rc : pp_buf_putc(b, '"');
-}
-
 static int dump_to_buf(const char *buffer, size_t size, void *data)
 {
     return pp_buf_append(data, buffer, size) ? -1 : 0;
@@ -283,7 +233,7 @@ int rep_dumpb(json_t *v, pp_buf *b, int depth)
                 rc = pp_buf_putc(b, ',');
             first = false;
             if (!rc)
-                rc = dump_string(b, k, strlen(k));
+                rc = pp_buf_json_string(b, k, strlen(k));
             if (!rc)
                 rc = pp_buf_putc(b, ':');
             if (!rc)
@@ -304,7 +254,7 @@ int rep_dumpb(json_t *v, pp_buf *b, int depth)
         return rc ? rc : pp_buf_putc(b, ']');
     }
     case JSON_STRING:
-        return dump_string(b, json_string_value(v), json_string_length(v));
+        return pp_buf_json_string(b, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
         return pp_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     case JSON_TRUE:

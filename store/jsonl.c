@@ -14,55 +14,9 @@
 
 /* ---- formatting ------------------------------------------------------------------------------ */
 
-/* JSON string escaping as jansson writes it (so an exported line and a document re-encoded by
- * jansson agree byte for byte); the text is UTF-8 already. */
 static int put_json_string(pp_buf *b, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF"; /* jansson writes \u001F */
-    int rc = pp_buf_putc(b, '"');
-    const char *run = s;
-    for (const char *p = s; !rc && *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        rc = pp_buf_append(b, run, (size_t)(p - run));
-        run = p + 1;
-        char esc[7] = {'\\', 0};
-        size_t n = 2;
-        switch (c) {
-        case '"':
-        case '\\':
-            esc[1] = (char)c;
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
-        }
-        if (!rc)
-            rc = pp_buf_append(b, esc, n);
-    }
-    if (!rc)
-        rc = pp_buf_puts(b, run);
-    if (!rc)
-        rc = pp_buf_putc(b, '"');
-    return rc;
+    return pp_buf_json_string(b, s, strlen(s));
 }
 
 static int put_field(pp_buf *b, const char *key, const char *value)
