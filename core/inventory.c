@@ -232,19 +232,6 @@ const pp_coverage *pp_inventory_coverage_error(const pp_inventory *inv, const ch
     return NULL;
 }
 
-static bool list_has(const char *list, const char *item)
-{
-    size_t n = strlen(item);
-    for (const char *p = list; p && *p;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && strncmp(p, item, n) == 0)
-            return true;
-        p = e ? e + 1 : NULL;
-    }
-    return false;
-}
-
 const pp_coverage *pp_inventory_coverage_error_for_type(const pp_inventory *inv,
                                                         const char *account, const char *region,
                                                         const char *type)
@@ -257,7 +244,7 @@ const pp_coverage *pp_inventory_coverage_error_for_type(const pp_inventory *inv,
         if (c->ok || c->per_resource || !pp_str_eq(c->account, account) ||
             !pp_str_eq(c->region, region))
             continue;
-        if (c->types ? list_has(c->types, type) : pp_str_eq(c->service, t->service))
+        if (c->types ? pp_str_list_has(c->types, type) : pp_str_eq(c->service, t->service))
             return c;
     }
     return NULL;

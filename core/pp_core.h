@@ -87,6 +87,8 @@ char **pp_str_split(const char *s, char sep, size_t *n_out);
 void pp_strv_free(char **v);
 size_t pp_strv_len(char *const *v);
 bool pp_strv_contains(char *const *v, const char *s);
+/* Is item one of the entries of a comma-separated list ("a,b,c")? NULL-safe. */
+bool pp_str_list_has(const char *list, const char *item);
 /* Lower-case hex of a byte string into out (2n+1 bytes). */
 void pp_hex(const unsigned char *in, size_t n, char *out);
 /* SHA-256 hex digest (65 bytes with NUL). */

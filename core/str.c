@@ -99,6 +99,21 @@ bool pp_strv_contains(char *const *v, const char *s)
     return false;
 }
 
+bool pp_str_list_has(const char *list, const char *item)
+{
+    if (!list || !item)
+        return false;
+    size_t n = strlen(item);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, item, n) == 0)
+            return true;
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
+
 void pp_hex(const unsigned char *in, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";

@@ -1892,19 +1892,6 @@ static void eval_exists_scope(struct estate *es, const pp_rule *rule, const stru
     }
 }
 
-static bool list_has(const char *list, const char *item)
-{
-    size_t n = strlen(item);
-    for (const char *p = list; p && *p;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && strncmp(p, item, n) == 0)
-            return true;
-        p = e ? e + 1 : NULL;
-    }
-    return false;
-}
-
 /* Was the type collected at all in this scope? A scan records every call it makes, so a scope
  * without a single record for the type's service was not looked at (`scan --services ec2` says
  * nothing about GuardDuty): an existence rule has nothing to say there. Inventories without any
@@ -1921,7 +1908,7 @@ static bool collected(const pp_inventory *inv, const pp_type *t, const char *acc
             continue;
         if (region && !pp_str_eq(c->region, t->global ? "global" : region))
             continue;
-        if (c->types ? list_has(c->types, t->name) : pp_str_eq(c->service, t->service))
+        if (c->types ? pp_str_list_has(c->types, t->name) : pp_str_eq(c->service, t->service))
             return true;
     }
     return false;

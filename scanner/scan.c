@@ -92,17 +92,7 @@ const char *pp_collect_partition(const pp_collect_ctx *ctx)
 
 bool pp_collect_is(const pp_aws_resp *resp, const char *codes)
 {
-    if (resp->ok || !resp->code || !codes)
-        return false;
-    size_t n = strlen(resp->code);
-    for (const char *p = codes; p && *p;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && strncmp(p, resp->code, n) == 0)
-            return true;
-        p = e ? e + 1 : NULL;
-    }
-    return false;
+    return !resp->ok && pp_str_list_has(codes, resp->code);
 }
 
 /* Progress counters per account and collector, reported through the options' callback. */
