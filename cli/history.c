@@ -157,32 +157,6 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static json_t *trend_rows(const pp_store_history *h, size_t n, long last)
-{
-    size_t evaluated = 0;
-    for (size_t i = 0; i < n; i++)
-        evaluated += h[i].info.complete && h[i].evaluated;
-    size_t skip = last > 0 && evaluated > (size_t)last ? evaluated - (size_t)last : 0;
-    json_t *rows = json_array();
-    for (size_t i = 0; i < n; i++) {
-        if (!h[i].info.complete || !h[i].evaluated)
-            continue;
-        if (skip) {
-            skip--;
-            continue;
-        }
-        char ts[32];
-        pp_time_format(h[i].info.started_at, ts);
-        json_t *fws = h[i].fail_by_framework ? json_deep_copy(h[i].fail_by_framework) : NULL;
-        json_array_append_new(rows, json_pack("{s:I, s:s, s:I, s:o}", "snapshot",
-                                              (json_int_t)h[i].info.id, "time", ts, "fail",
-                                              (json_int_t)h[i].fail, "frameworks",
-                                              fws ? fws : json_object()));
-    }
-    pp_cli_trend_fill(rows, NULL);
-    return rows;
-}
-
 /* "12", or "12 (+3)" / "12 (-2)" against the row above. */
 static char *trend_cell(json_int_t v, json_int_t before, bool first)
 {
@@ -287,13 +261,14 @@ int pp_cmd_history(int argc, char **argv)
     }
     if ((exit_code = pp_cli_open_store("history", db, false, &st)))
         goto _exit;
-    int rc = pp_store_history_list(st, &h, &n);
+    int rc = trend ? pp_store_history_trend(st, last > 0 ? (size_t)last : 0, &rows)
+                   : pp_store_history_list(st, &h, &n);
     if (rc) {
         exit_code = pp_cli_fail(rc, "history");
         goto _exit;
     }
     if (trend) {
-        rows = trend_rows(h, n, last);
+        pp_cli_trend_fill(rows, NULL); /* a framework without failures counts 0 */
         print_trend(rows, json);
     } else if (json)
         print_json(h, n);

@@ -144,7 +144,8 @@ typedef struct pp_store_history {
 int pp_store_history_list(pp_store *st, pp_store_history **out, size_t *n);
 void pp_store_history_free(pp_store_history *h, size_t n);
 /* The FAIL trend of evaluated complete snapshots, oldest first, at most `limit` (0: all) newest:
- * [{"snapshot": 3, "time": "2024-01-02T03:04:05Z", "frameworks": {"cis-aws-3.0": 4}}]. */
+ * [{"snapshot": 3, "time": "2024-01-02T03:04:05Z", "fail": 4,
+ *   "frameworks": {"cis-aws-3.0": 4}}] (unsuppressed FAILs, in total and per framework). */
 int pp_store_history_trend(pp_store *st, size_t limit, json_t **out);
 
 /* Retention (issue 10): deletes complete snapshots beyond the newest `keep`, and incomplete ones

@@ -778,9 +778,10 @@ int pp_store_history_trend(pp_store *st, size_t limit, json_t **out)
         }
         char ts[32];
         pp_time_format(h[i].info.started_at, ts);
-        json_array_append_new(arr,
-                              json_pack("{s:I, s:s, s:O}", "snapshot", (json_int_t)h[i].info.id,
-                                        "time", ts, "frameworks", h[i].fail_by_framework));
+        json_t *fws = h[i].fail_by_framework ? json_incref(h[i].fail_by_framework) : json_object();
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:I, s:o}", "snapshot",
+                                             (json_int_t)h[i].info.id, "time", ts, "fail",
+                                             (json_int_t)h[i].fail, "frameworks", fws));
     }
     pp_store_history_free(h, n);
     *out = arr;
