@@ -320,6 +320,53 @@ class ScanTest(TestCase):
         snaps = [json.loads(line) for line in out.splitlines()]
         self.assertEqual([s["complete"] for s in snaps], [False, True])
 
+    def test_progress_on_a_terminal_and_json_logs(self):
+        """On a terminal the scan draws a live table per account and collector; piped, it is
+        silent; --log-format json makes every log line one JSON object."""
+        import pty
+        import select
+        db = os.path.join(self.tmp, "tty.db")
+        env = self.env_for(self.moto)
+        master, slave = pty.openpty()
+        p = subprocess.Popen([harness.PARAPET, "scan", "--db", db, "--services", "ec2,kms",
+                              "--out", os.path.join(self.tmp, "tty-out")], env=env,
+                             stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+        os.close(slave)
+        seen = b""
+        while True:
+            r, _, _ = select.select([master], [], [], 60)
+            if not r:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        p.wait(timeout=120)
+        os.close(master)
+        text = seen.decode(errors="replace")
+        self.assertIn(p.returncode, (0, 1, 3), text)
+        self.assertRegex(text, r"123456789012 ec2 +\d+ calls +\d+ resources +\d+ errors")
+        self.assertRegex(text, r"123456789012 kms +\d+ calls")
+        self.assertIn("\x1b[", text)  # redrawn in place
+        # piped: no progress at all
+        rc, out, err, _ = self.scan("--services", "ec2", db=os.path.join(self.tmp, "pipe.db"))
+        self.assertNotIn(" calls ", err)
+        self.assertNotIn("\x1b[", out + err)
+        # JSON logs: every stderr line parses, with time, level, component and msg
+        rc, out, err = run(["scan", "--db", os.path.join(self.tmp, "json.db"), "--services",
+                            "ec2", "--no-progress", "--out", os.path.join(self.tmp, "j"),
+                            "--log-level", "debug", "--log-format", "json"], env)
+        self.assertIn(rc, (0, 1, 3), err)
+        lines = [l for l in err.splitlines() if l.strip()]
+        self.assertTrue(lines)
+        for line in lines:
+            o = json.loads(line)
+            self.assertEqual(set(o), {"time", "level", "component", "msg"}, line)
+        self.assertTrue(any(json.loads(l)["component"] == "scan" for l in lines))
+
 
 class LeastPrivilegeTest(TestCase):
     """A user holding only docs/iam-scan-policy.json gets complete coverage; without its KMS
