@@ -310,12 +310,13 @@ class FaultProxy:
     """See the module comment. Rates are probabilities per request, checked in this order:
     deny, expired token, clock skew, throttle, 5xx; then, on moto's answer: rewrite, drop, slow.
     `only`: the services (or service:Operation) random faults apply to; None means every one.
-    `rewrite`: {"service:Operation": fn(Response, Request) -> Response}. `drop_first`: specs whose
-    first attempt is always dropped, so a test can count on meeting a drop."""
+    `rewrite`: {"service:Operation": fn(Response, Request) -> Response}. `drop_first` and
+    `throttle_first`: specs whose first attempt is always dropped or throttled, so a test can count
+    on meeting each fault in each dialect."""
 
     def __init__(self, upstream, seed=1, latency=(0.0, 0.0), throttle=0.0, error5xx=0.0,
                  drop=0.0, slow=0.0, slow_delay=0.01, deny=(), expired_token=False,
-                 clock_offset_s=0, only=None, rewrite=None, drop_first=()):
+                 clock_offset_s=0, only=None, rewrite=None, drop_first=(), throttle_first=()):
         u = urllib.parse.urlsplit(upstream)
         if u.hostname not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the fault proxy only forwards to loopback")
@@ -333,6 +334,7 @@ class FaultProxy:
         self.only = only
         self.rewrite = dict(rewrite or {})
         self.drop_first = list(drop_first)  # specs whose first attempt is always cut off
+        self.throttle_first = list(throttle_first)  # specs whose first attempt is throttled
         self.lock = threading.Lock()
         self.seen = {}  # content key -> attempts so far
         self.log = []  # one dict per request
@@ -463,7 +465,8 @@ class FaultProxy:
                 entry["fault"], resp = "request-expired", request_expired_response(req, amz_date, now)
         fault_ok = self._wants_fault(req)
         r = rng.random()
-        if resp is None and fault_ok and r < self.throttle:
+        forced = n == 1 and any(req.matches(s) for s in self.throttle_first)
+        if resp is None and ((fault_ok and r < self.throttle) or forced):
             entry["fault"], resp = "throttle", throttle_response(req)
         elif resp is None and fault_ok and r < self.throttle + self.error5xx:
             status = 500 if rng.random() < 0.5 else 503

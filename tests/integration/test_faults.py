@@ -120,7 +120,9 @@ class Faults(TestCase):
         one logged retry, and no request is sent more than AWS_MAX_ATTEMPTS times."""
         with FaultProxy(self.moto.url, seed=25, throttle=0.25, drop=0.03,
                         drop_first=["ec2:DescribeSecurityGroups", "kms:ListKeys",
-                                    "iam:GetAccountAuthorizationDetails"]) as px:
+                                    "iam:GetAccountAuthorizationDetails"],
+                        throttle_first=["ec2:DescribeVpcs", "kms:ListAliases", "sns:ListTopics",
+                                        "s3:GetBucketLocation"]) as px:
             rc, inv, report = self.scan_once(px.url, "throttled", AWS_MAX_ATTEMPTS="10")
             stderr = self.last[1]
             throttles, drops = px.faults("throttle"), px.faults("drop")
@@ -131,7 +133,7 @@ class Faults(TestCase):
             retries = retry_lines(stderr)
             self.assertEqual(len(retries), len(throttles) + len(drops), stderr[-3000:])
             codes = collections.Counter(code for code, _, _ in retries)
-            for code in ("Throttling", "ThrottlingException", "RequestLimitExceeded"):
+            for code in ("Throttling", "ThrottlingException", "RequestLimitExceeded", "SlowDown"):
                 self.assertIn(code, codes, f"no retry after {code}; throttled: {dialects}")
             self.assertIn("ConnectionError", codes)  # what a cut connection is called
             self.assertTrue(all(total == "10" for _, _, total in retries))
@@ -165,7 +167,7 @@ class Faults(TestCase):
         self.assertEqual(rc, 3, stdout)
         retries = len(throttled) - len(distinct)
         self.assertLessEqual(retries, 101, "the quota did not bound the retries")
-        self.assertGreater(len(distinct) * 9, 3 * retries, "too few calls to show the quota")
+        self.assertLess(retries, len(distinct) * 9, "the quota did not cut the retries short")
         errors = self.coverage_errors(report)
         self.assertEqual(len(errors), len(report["scan"]["coverage"]))
         quota = [c for c in errors if c["error"].startswith("RetryQuotaExceeded")]
