@@ -116,6 +116,19 @@ json_t *rep_jstr(const char *s)
     return v;
 }
 
+int rep_put_str(pp_buf *b, const char *s)
+{
+    if (!s)
+        return pp_buf_puts(b, "null");
+    size_t n = strlen(s);
+    if (clean_n(s, n, false))
+        return pp_buf_json_string(b, s, n);
+    char *c = clean_copy_n(s, n, false);
+    int rc = pp_buf_json_string(b, c, strlen(c));
+    free(c);
+    return rc;
+}
+
 static bool json_is_clean(json_t *v)
 {
     const char *key;

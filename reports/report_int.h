@@ -21,6 +21,11 @@ json_t *rep_jstr(const char *s);
 /* v with every string and key made valid UTF-8; a new reference (v itself when already clean).
  * NULL -> JSON null. */
 json_t *rep_jclean(json_t *v);
+/* Appends rep_jstr(s) in its compact JSON form without building the value. */
+int rep_put_str(pp_buf *b, const char *s);
+/* One finding of report.json: the object, and the same bytes written directly. */
+json_t *rep_finding_obj(const pp_finding *f);
+int rep_finding_dump(const pp_finding *f, pp_buf *b);
 
 /* Natural order for control ids: digit runs compare as numbers, so 1.2 < 1.10 < 2.1. */
 int rep_natcmp(const char *a, const char *b);

@@ -965,8 +965,40 @@ static void serializer_matches_jansson(void)
     }
 }
 
-PP_TEST_MAIN(TEST(serializer_matches_jansson), TEST(writer_table), TEST(natural_order),
-             TEST(clean_strings), TEST(rollup), TEST(changes), TEST(json_contract),
-             TEST(csv_injection), TEST(html_hostile), TEST(html_evidence_budget),
-             TEST(html_trend_flat), TEST(sarif_plan), TEST(junit_counts), TEST(ocsf_mapping),
-             TEST(write_all_and_errors), TEST(empty_results), TEST(deterministic), TEST(cleanup))
+/* report.json writes findings directly; the bytes must be those of the finding object, hostile
+ * and plan values included (invalid UTF-8 replaced, addresses, suppressions, evidence). */
+static void finding_writer_matches_objects(void)
+{
+    for (int plan = 0; plan < 2; plan++) {
+        synth_opts o = {.resources = 80, .hostile = true, .plan = plan != 0, .previous = true};
+        synth s;
+        synth_build(&o, &s);
+        pp_buf b;
+        pp_buf_init(&b, 0);
+        size_t checked = 0;
+        for (size_t i = 0; i < s.results->n_findings; i++) {
+            const pp_finding *f = &s.results->findings[i];
+            json_t *obj = rep_finding_obj(f);
+            char *want = json_dumps(obj, JSON_COMPACT);
+            pp_buf_reset(&b);
+            CHECK_INT(rep_finding_dump(f, &b), 0);
+            if (!pp_str_eq(pp_buf_cstr(&b), want)) {
+                CHECK_STR(pp_buf_cstr(&b), want);
+                i = s.results->n_findings; /* one diff is enough to read */
+            }
+            checked++;
+            free(want);
+            json_decref(obj);
+        }
+        CHECK(checked > 50);
+        pp_buf_free(&b);
+        synth_free(&s);
+    }
+}
+
+PP_TEST_MAIN(TEST(serializer_matches_jansson), TEST(finding_writer_matches_objects),
+             TEST(writer_table), TEST(natural_order), TEST(clean_strings), TEST(rollup),
+             TEST(changes), TEST(json_contract), TEST(csv_injection), TEST(html_hostile),
+             TEST(html_evidence_budget), TEST(html_trend_flat), TEST(sarif_plan),
+             TEST(junit_counts), TEST(ocsf_mapping), TEST(write_all_and_errors),
+             TEST(empty_results), TEST(deterministic), TEST(cleanup))
