@@ -193,6 +193,30 @@ def rule_seeds():
         put("rule_compile", name + ".yaml", text.lstrip())
 
 
+def pack_seeds():
+    """Whole packs for policy_pack: each file after a "#> NAME" line."""
+    ex = os.path.join(FIX, "rules", "packs", "example")
+    files = [("pack.yaml", "pack.yaml"), ("rules.yaml", "network.yaml"),
+             ("rules.test.yaml", "network.test.yaml")]
+    text = b"".join(b"#> " + name.encode() + b"\n" + read(os.path.join(ex, src))
+                    for name, src in files)
+    put("policy_pack", "example-network", text)
+    files = [("pack.yaml", "pack.yaml"), ("rules.yaml", "identity.yaml"),
+             ("rules.test.yaml", "identity.test.yaml")]
+    put("policy_pack", "example-identity",
+        b"".join(b"#> " + n.encode() + b"\n" + read(os.path.join(ex, s)) for n, s in files)
+        + b"#> environments/prod.yaml\nparams: {max_key_age: 45}\n")
+    put("policy_pack", "example-logging",
+        b"#> pack.yaml\n" + read(os.path.join(ex, "pack.yaml")) + b"#> rules.yaml\n"
+        + read(os.path.join(ex, "logging.yaml")) + b"#> tests/more.yaml\n"
+        + read(os.path.join(ex, "tests", "logging.yaml")))
+    put("policy_pack", "suppressions",
+        RULES["kms-rotation"].lstrip().encode() + b"#> suppressions.yaml\n"
+        b"- {rule: T-5, resource: '*', owner: sec, reason: tracked, expires: 2030-01-01}\n"
+        b"#> environments/prod.yaml\nparams: {max_age: 30}\nrules: {T-5: {}}\n")
+    put("policy_pack", "bad-pack", b"#> pack.yaml\nname: [x]\n#> rules.yaml\n- 1\n")
+
+
 # ---- AWS responses -----------------------------------------------------------------------------
 RESPONSES = {
     "decode_xml": [
@@ -417,6 +441,7 @@ def jsonl_seeds():
 def main():
     yaml_seeds()
     rule_seeds()
+    pack_seeds()
     response_seeds()
     csv_seeds()
     iam_seeds()
