@@ -54,6 +54,11 @@ def seed_network(ec2, n_groups, tag):
                                  RuleAction="allow", Egress=False, CidrBlock="0.0.0.0/0")
     ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL",
                          LogDestinationType="s3", LogDestination="arn:aws:s3:::flow-bucket")
+    # moto pages DescribeInstances (one reservation each), which the scan must follow
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.1.0/24")["Subnet"]["SubnetId"]
+    for _ in range(max(n_groups // 2, 1)):
+        ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnet,
+                          MetadataOptions={"HttpTokens": "required"})
     return vpc, groups
 
 
@@ -80,6 +85,8 @@ def seed_account(moto, client, region_clients, n_groups, n_users):
         k = kms.create_key(Description="data")["KeyMetadata"]["KeyId"]
         kms.enable_key_rotation(KeyId=k)
         kms.create_key(Description="no rotation")
+        for i in range(n_groups // 2):  # enough keys for more than one page at 5 a page
+            kms.create_key(Description=f"spare {i}")
         kms.create_alias(AliasName=f"alias/data-{region}", TargetKeyId=k)
         logs = client("logs", region)
         logs.create_log_group(logGroupName="trail-logs")
@@ -148,6 +155,24 @@ class ScanTest(TestCase):
                                      db=os.path.join(self.tmp, "two.db"))
         env = self.env_for(self.moto)
         rows = inventory(env, db)
+        # paging: at 5 a page the instances came in several pages and were all collected. moto
+        # pages only some lists (DescribeInstances, ListPolicies); it answers
+        # DescribeSecurityGroups, ListKeys, ListUsers and GetAccountAuthorizationDetails in one
+        # page whatever the page size (boto3 gets the same), so paging of those is proven on
+        # multi-page fixtures in tests/unit/test_protocols.c and tests/unit/test_engine.c.
+        con = sqlite3.connect(db)
+        pages = dict(((op, region), calls) for op, region, calls in con.execute(
+            "SELECT operation, region, calls FROM coverage WHERE operation = 'DescribeInstances'"))
+        con.close()
+        for region in REGIONS:
+            self.assertGreater(pages[("DescribeInstances", region)], 1, region)
+            ec2 = self.moto.client("ec2", region=region)
+            api = {i["InstanceId"] for r in ec2.describe_instances()["Reservations"]
+                   for i in r["Instances"]}
+            ours = {r["id"] for r in rows if r["type"] == "AWS::EC2::Instance"
+                    and r["region"] == region and r["account"] == harness.MAIN_ACCOUNT}
+            self.assertEqual(ours, api)
+            self.assertGreaterEqual(len(api), 6)
         self.assertTrue(rows)
         by_type = {}
         for r in rows:
