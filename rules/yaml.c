@@ -27,9 +27,15 @@ void pp_diag(pp_diags *d, const char *file, int line, int col, const char *fmt, 
         pp_buf_printf(d->out, "%s:%d:%d: ", file, line, col);
     else if (file)
         pp_buf_printf(d->out, "%s: ", file);
+    size_t from = d->out->len;
     pp_buf_vprintf(d->out, fmt, ap);
-    pp_buf_putc(d->out, '\n');
     va_end(ap);
+    /* One diagnostic, one line: a key or value quoted in the message may hold a newline, which
+     * would split it and could pass for a diagnostic of its own. */
+    for (size_t i = from; i < d->out->len; i++)
+        if ((unsigned char)d->out->data[i] < ' ' || d->out->data[i] == 0x7f)
+            d->out->data[i] = '?';
+    pp_buf_putc(d->out, '\n');
 }
 
 void pp_ydiag(pp_diags *d, const pp_ynode *n, const char *fmt, ...)
