@@ -85,10 +85,14 @@ int pp_proto_json_decode(const pp_service *svc, const pp_op *op, const char *ope
     if (status < 200 || status >= 300)
         return pp_proto_json_error(status, h, n_h, body, len, false, resp);
     json_t *doc = len ? pp_wire_json_parse(body, len) : json_object();
-    if (!doc && op && op->mutating && len >= 4 && strncmp(body, "null", 4) == 0 &&
-        strspn(body + 4, " \t\r\n") == len - 4) {
-        /* a write without output (EnableKeyRotation): moto answers "null" */
-        doc = json_object();
+    if (!doc && op && op->mutating && len >= 4 && memcmp(body, "null", 4) == 0) {
+        /* a write without output (EnableKeyRotation): moto answers "null". The body need not be
+         * NUL-terminated: look at its len bytes only. */
+        size_t i = 4;
+        while (i < len && strchr(" \t\r\n", body[i]) && body[i])
+            i++;
+        if (i == len)
+            doc = json_object();
     }
     if (!doc)
         return pp_wire_fail(resp, "InvalidResponse", "%s %s: %s", svc->name, operation,
