@@ -297,6 +297,7 @@ void pp_cli_bulk_allocs(void)
 
 /* ---- errors ---------------------------------------------------------------------------------- */
 
+static void vprint_error(const char *fmt, va_list ap) PP_PRINTF(1, 0);
 static void vprint_error(const char *fmt, va_list ap)
 {
     char line[2048];
