@@ -428,6 +428,7 @@ void pp_cli_log_init(void)
 
 int main(int argc, char **argv)
 {
+    pp_json_arena_install(); /* before any thread or jansson value exists: see core/jarena.c */
     const char *env_level = getenv("PARAPET_LOG");
     if (env_level) {
         static const char *const names[] = {"error", "warn", "info", "debug", "trace"};

@@ -50,6 +50,14 @@ char *pp_xstrdup(const char *s);
 char *pp_xstrndup(const char *s, size_t n);
 char *pp_xasprintf(const char *fmt, ...) PP_PRINTF(1, 2);
 
+/* jansson values that live until exit (the documents `evaluate` reads) can be bump-allocated:
+ * pp_json_arena_install once, before any other thread runs (the CLI's main does); then jansson
+ * values the calling thread creates between begin and end are never returned to the heap. Without
+ * install (tests, sanitizer builds) begin and end do nothing. See core/jarena.c. */
+void pp_json_arena_install(void);
+void pp_json_arena_begin(void);
+void pp_json_arena_end(void);
+
 /* ---- bounded growable buffer --------------------------------------------------------------
  * Like curl's dynbuf: every buffer has a maximum, so data from AWS can never grow it without
  * bound. Appends past the maximum fail with PP_EINVAL and leave the buffer as it was. */

@@ -559,12 +559,14 @@ struct parse_range {
 static void *parse_range(void *arg)
 {
     struct parse_range *pr = arg;
+    pp_json_arena_begin();
     for (size_t i = pr->lo; i < pr->hi; i++) {
         struct pending *p = &pr->rows[i];
         p->parsed = json_loadb(p->doc, p->doc_len, 0, NULL);
         p->r->errors = parse_text(p->errors);
         p->r->unknown = parse_text(p->unknown);
     }
+    pp_json_arena_end();
     return NULL;
 }
 
