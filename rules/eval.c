@@ -1710,30 +1710,23 @@ static void coverage_findings(struct estate *es, const pp_rule *rule, struct fve
     hmap_free(&seen, NULL);
 }
 
-/* Resources [lo, hi) of the rule's type; the last chunk adds the coverage findings. */
-static void eval_check_rule(struct estate *es, const pp_rule *rule, size_t lo, size_t hi, bool last,
-                            struct fvec *out)
+/* One resource against one per-resource rule; out of scope adds nothing. */
+static void eval_check_one(struct estate *es, const pp_rule *rule, const pp_resource *r,
+                           struct fvec *out)
 {
-    size_t n;
-    pp_resource *const *rs = pp_inventory_of_type(es->inv, rule->type->name, &n);
-    for (size_t i = lo; i < hi && i < n; i++) {
-        const pp_resource *r = rs[i];
-        json_t *ev = NULL;
-        int st = eval_resource(es, r, rule->wheres[0], rule->asserts[0], true, &ev);
-        if (st < 0)
-            continue;
-        pp_finding *f = fv_add(out, r->type, r->id, r->arn, r->account, r->region, r->address);
-        f->resource = r;
-        if (st == PP_STATUS_PASS)
-            finish(f, st, pp_xstrdup("compliant"), NULL);
-        else if (st == PP_STATUS_FAIL)
-            finish(f, st, ev_message(ev, rule->meta->title), ev);
-        else
-            finish(f, st, pp_xstrdup(es->msg[0] ? es->msg : "could not be evaluated"),
-                   ev_reason(es->msg[0] ? es->msg : "could not be evaluated"));
-    }
-    if (last)
-        coverage_findings(es, rule, out);
+    json_t *ev = NULL;
+    int st = eval_resource(es, r, rule->wheres[0], rule->asserts[0], true, &ev);
+    if (st < 0)
+        return;
+    pp_finding *f = fv_add(out, r->type, r->id, r->arn, r->account, r->region, r->address);
+    f->resource = r;
+    if (st == PP_STATUS_PASS)
+        finish(f, st, pp_xstrdup("compliant"), NULL);
+    else if (st == PP_STATUS_FAIL)
+        finish(f, st, ev_message(ev, rule->meta->title), ev);
+    else
+        finish(f, st, pp_xstrdup(es->msg[0] ? es->msg : "could not be evaluated"),
+               ev_reason(es->msg[0] ? es->msg : "could not be evaluated"));
 }
 
 /* ---- existence, manual and fixed-error rules ------------------------------------------------ */
@@ -1991,6 +1984,14 @@ struct unit {
     struct fvec out;
 };
 
+/* What a worker takes at once: one unit, or all the per-resource units of one type over the same
+ * chunk. The latter are evaluated resource by resource, every rule in turn, so that a document is
+ * walked by all its rules while it is in the cache rather than fetched again from memory by each
+ * rule (100,000 documents take about 700 MB). */
+struct task {
+    size_t first, n; /* indices into job.order */
+};
+
 struct job {
     const pp_ruleset *rs;
     const pp_inventory *inv;
@@ -2000,6 +2001,9 @@ struct job {
     size_t n_scopes[2];
     struct unit *units;
     size_t n_units;
+    size_t *order; /* unit indices grouped by task */
+    struct task *tasks;
+    size_t n_tasks;
     atomic_size_t next;
 };
 
@@ -2023,25 +2027,41 @@ static void *worker(void *arg)
     struct estate es;
     estate_init(&es, j);
     for (;;) {
-        size_t i = atomic_fetch_add(&j->next, 1);
-        if (i >= j->n_units)
+        size_t t = atomic_fetch_add(&j->next, 1);
+        if (t >= j->n_tasks)
             break;
-        struct unit *u = &j->units[i];
-        switch (u->rule->kind) {
-        case PP_RULE_CHECK:
-            eval_check_rule(&es, u->rule, u->lo, u->hi, u->last, &u->out);
+        const struct task *tk = &j->tasks[t];
+        struct unit *u0 = &j->units[j->order[tk->first]];
+        switch (u0->rule->kind) {
+        case PP_RULE_CHECK: {
+            size_t n;
+            pp_resource *const *rs = pp_inventory_of_type(es.inv, u0->rule->type->name, &n);
+            for (size_t i = u0->lo; i < u0->hi && i < n; i++)
+                for (size_t k = 0; k < tk->n; k++) {
+                    struct unit *u = &j->units[j->order[tk->first + k]];
+                    eval_check_one(&es, u->rule, rs[i], &u->out);
+                }
+            for (size_t k = 0; k < tk->n; k++) { /* the last chunk adds the coverage findings */
+                struct unit *u = &j->units[j->order[tk->first + k]];
+                if (u->last)
+                    coverage_findings(&es, u->rule, &u->out);
+            }
             break;
+        }
         case PP_RULE_EXISTS:
-            eval_exists_rule(&es, u->rule, &u->out);
+            eval_exists_rule(&es, u0->rule, &u0->out);
             break;
         default:
-            eval_fixed_rule(&es, u->rule, &u->out);
+            eval_fixed_rule(&es, u0->rule, &u0->out);
             break;
         }
         /* ids depend on the rule id only, so the ruleset's meta will do until the merge */
-        for (size_t k = 0; k < u->out.n; k++) {
-            u->out.v[k].rule = u->rule->meta;
-            pp_finding_set_id(&u->out.v[k]);
+        for (size_t k = 0; k < tk->n; k++) {
+            struct unit *u = &j->units[j->order[tk->first + k]];
+            for (size_t f = 0; f < u->out.n; f++) {
+                u->out.v[f].rule = u->rule->meta;
+                pp_finding_set_id(&u->out.v[f]);
+            }
         }
     }
     pcre2_match_data_free(es.md);
@@ -2102,6 +2122,29 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
                 (struct unit){which[i], c * CHUNK, (c + 1) * CHUNK, c + 1 == chunks, {0}};
         }
     }
+    /* tasks: per-resource units of one type and chunk together, the others alone */
+    j.order = pp_xcalloc(j.n_units ? j.n_units : 1, sizeof(*j.order));
+    j.tasks = pp_xcalloc(j.n_units ? j.n_units : 1, sizeof(*j.tasks));
+    bool *taken = pp_xcalloc(j.n_units ? j.n_units : 1, sizeof(*taken));
+    size_t n_order = 0;
+    for (size_t u = 0; u < j.n_units; u++) {
+        if (taken[u])
+            continue;
+        struct task *tk = &j.tasks[j.n_tasks++];
+        tk->first = n_order;
+        const pp_rule *r = j.units[u].rule;
+        for (size_t v = u; v < j.n_units; v++) {
+            const pp_rule *o = j.units[v].rule;
+            bool same = v == u || (r->kind == PP_RULE_CHECK && o->kind == PP_RULE_CHECK &&
+                                   o->type == r->type && j.units[v].lo == j.units[u].lo);
+            if (!taken[v] && same) {
+                taken[v] = true;
+                j.order[n_order++] = v;
+                tk->n++;
+            }
+        }
+    }
+    free(taken);
     atomic_init(&j.next, 0);
     for (int i = 0; i < 2; i++)
         j.scopes[i] = assessed(inv, i == 1, &j.n_scopes[i]);
@@ -2112,7 +2155,7 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
             jindex_build(&es, rs->jspecs[i], &j.idx[i]);
         pcre2_match_data_free(es.md);
     }
-    int nt = thread_count(inv, j.n_units);
+    int nt = thread_count(inv, j.n_tasks);
     pthread_t th[16];
     int started = 0;
     for (int t = 1; t < nt; t++)
@@ -2149,6 +2192,8 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
         scopes_free(j.scopes[i], j.n_scopes[i]);
     free(j.idx);
     free(j.units);
+    free(j.order);
+    free(j.tasks);
     if (rs->sup)
         pp_suppressions_apply(rs->sup, res, now);
     *out = res;
