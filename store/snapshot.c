@@ -534,8 +534,9 @@ static json_t *parse_text(const char *text)
 }
 
 /* Loading: SQLite hands rows over one at a time on this thread, while parsing the documents is
- * most of the cost (60 MB of JSON for 100,000 resources). Rows are copied into batches and each
- * batch is parsed on two threads, then added to the inventory in the order they were read. */
+ * most of the cost (60 MB of JSON for 100,000 resources). Rows are copied into batches; each full
+ * batch is parsed on two threads while this thread reads the next one into the other buffer, and
+ * batches are added to the inventory in the order they were read. */
 #define LOAD_BATCH 4096
 
 struct pending {
@@ -545,15 +546,24 @@ struct pending {
     json_t *parsed; /* filled by a parser thread */
 };
 
-struct loader {
-    pp_inventory *inv;
-    struct pending rows[LOAD_BATCH];
-    size_t n;
-};
-
 struct parse_range {
     struct pending *rows;
     size_t lo, hi;
+};
+
+struct batch {
+    struct pending rows[LOAD_BATCH];
+    size_t n;
+    pthread_t th[2];
+    bool started[2];
+    struct parse_range halves[2];
+};
+
+struct loader {
+    pp_inventory *inv;
+    struct batch b[2];
+    int cur; /* the batch being read into */
+    int rc;  /* the first failure of a committed batch */
 };
 
 static void *parse_range(void *arg)
@@ -570,23 +580,33 @@ static void *parse_range(void *arg)
     return NULL;
 }
 
-static int flush_batch(struct loader *l)
+/* Starts parsing a full batch; halves that get no thread are parsed when the batch is joined. */
+static void batch_start(struct batch *bt)
 {
-    struct parse_range halves[2] = {{l->rows, 0, l->n / 2}, {l->rows, l->n / 2, l->n}};
-    pthread_t th;
-    bool threaded = l->n >= 64 && pthread_create(&th, NULL, parse_range, &halves[1]) == 0;
-    parse_range(&halves[0]);
-    if (threaded)
-        pthread_join(th, NULL);
-    else
-        parse_range(&halves[1]);
-    int rc = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        struct pending *p = &l->rows[i];
-        if (!rc && !json_is_object(p->parsed))
-            rc = pp_err_set(PP_EIO, "stored document of %s %s is not a JSON object", p->r->type,
-                            p->r->id);
-        if (rc) {
+    bt->halves[0] = (struct parse_range){bt->rows, 0, bt->n / 2};
+    bt->halves[1] = (struct parse_range){bt->rows, bt->n / 2, bt->n};
+    for (int h = 0; h < 2; h++)
+        bt->started[h] =
+            bt->n >= 64 && pthread_create(&bt->th[h], NULL, parse_range, &bt->halves[h]) == 0;
+}
+
+/* Waits for a started batch, adds its resources to the inventory (or frees them once a batch
+ * has failed) and empties it. */
+static void batch_commit(struct loader *l, struct batch *bt)
+{
+    for (int h = 0; h < 2; h++) {
+        if (bt->started[h])
+            pthread_join(bt->th[h], NULL);
+        else
+            parse_range(&bt->halves[h]);
+        bt->started[h] = false;
+    }
+    for (size_t i = 0; i < bt->n; i++) {
+        struct pending *p = &bt->rows[i];
+        if (!l->rc && !json_is_object(p->parsed))
+            l->rc = pp_err_set(PP_EIO, "stored document of %s %s is not a JSON object", p->r->type,
+                               p->r->id);
+        if (l->rc) {
             json_decref(p->parsed);
             pp_resource_free(p->r);
         } else {
@@ -598,14 +618,26 @@ static int flush_batch(struct loader *l)
         free(p->errors);
         free(p->unknown);
     }
-    l->n = 0;
-    return rc;
+    bt->n = 0;
+    bt->halves[0] = bt->halves[1] = (struct parse_range){bt->rows, 0, 0};
+}
+
+/* The current batch is full (or the walk ended): commit the previous one, start this one. */
+static int flush_batch(struct loader *l)
+{
+    struct batch *prev = &l->b[1 - l->cur];
+    if (prev->n)
+        batch_commit(l, prev);
+    batch_start(&l->b[l->cur]);
+    l->cur = 1 - l->cur;
+    return l->rc;
 }
 
 static int load_row(void *ud, const pp_store_row *row)
 {
     struct loader *l = ud;
-    struct pending *p = &l->rows[l->n++];
+    struct batch *bt = &l->b[l->cur];
+    struct pending *p = &bt->rows[bt->n++];
     p->r = pp_resource_new(row->type, row->id, row->arn, row->account, row->region, NULL);
     p->r->store_id = row->seq;
     p->r->address = row->address ? pp_xstrdup(row->address) : NULL;
@@ -614,7 +646,7 @@ static int load_row(void *ud, const pp_store_row *row)
     p->errors = pp_xstrdup(row->errors);
     p->unknown = pp_xstrdup(row->unknown);
     p->parsed = NULL;
-    return l->n == LOAD_BATCH ? flush_batch(l) : 0;
+    return bt->n == LOAD_BATCH ? flush_batch(l) : 0;
 }
 
 static int load_coverage_and_scope(pp_store *st, int64_t snapshot, pp_inventory *inv)
@@ -684,9 +716,17 @@ int pp_store_load_inventory(pp_store *st, int64_t snapshot, const pp_store_filte
     struct loader *l = pp_xcalloc(1, sizeof(*l));
     l->inv = inv;
     rc = pp_store_each_resource(st, snapshot, filter, load_row, l);
-    int frc = flush_batch(l); /* also frees what a failed walk left pending */
+    /* the last partial batch and the one in flight; also frees what a failed walk left pending */
+    if (rc && !l->rc)
+        l->rc = rc;
+    if (l->b[1 - l->cur].n) /* read first */
+        batch_commit(l, &l->b[1 - l->cur]);
+    if (l->b[l->cur].n) {
+        batch_start(&l->b[l->cur]);
+        batch_commit(l, &l->b[l->cur]);
+    }
     if (!rc)
-        rc = frc;
+        rc = l->rc;
     free(l);
     if (!rc)
         rc = load_coverage_and_scope(st, snapshot, inv);

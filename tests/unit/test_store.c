@@ -499,6 +499,62 @@ static void resource_roundtrip(void)
     pp_store_close(st);
 }
 
+/* Loading reads batches of 4096 rows while the previous batch is parsed: sizes around the batch
+ * edges keep every resource in order, and a corrupt document in any batch fails the whole load. */
+static int64_t store_n_users(pp_store *st, int n)
+{
+    pp_store_writer *w = NULL;
+    CHECK_INT(pp_store_writer_begin(st, "import", 0, 0, &w), 0);
+    for (int i = 0; i < n; i++) {
+        char id[32], doc[64];
+        snprintf(id, sizeof(id), "u-%05d", i);
+        snprintf(doc, sizeof(doc), "{\"UserName\": \"%s\", \"n\": %d}", id, i);
+        pp_resource *r = make_resource("AWS::IAM::User", id, "111122223333", "global", doc);
+        CHECK_INT(pp_store_writer_add_resource(w, r), 0);
+        pp_resource_free(r);
+    }
+    CHECK_INT(pp_store_writer_finish(w, NULL, NULL), 0);
+    int64_t snap = pp_store_writer_snapshot(w);
+    pp_store_writer_free(w);
+    return snap;
+}
+
+static void load_in_batches(void)
+{
+    static const int sizes[] = {1, 63, 64, 4096, 8192, 10000};
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        int n = sizes[k];
+        pp_store *st = open_new(NULL);
+        int64_t snap = store_n_users(st, n);
+        pp_inventory *inv = NULL;
+        CHECK_INT(pp_store_load_inventory(st, snap, NULL, &inv), 0);
+        CHECK_INT(pp_inventory_count(inv), n);
+        bool in_order = true;
+        for (int i = 0; i < n && inv; i++) {
+            const pp_resource *r = pp_inventory_at(inv, (size_t)i);
+            char id[32];
+            snprintf(id, sizeof(id), "u-%05d", i);
+            in_order = in_order && pp_str_eq(r->id, id) &&
+                       json_integer_value(json_object_get(r->doc, "n")) == i;
+        }
+        CHECK(in_order);
+        pp_inventory_free(inv);
+
+        /* a document that is not an object, early, in the middle or in the last batch */
+        int bad = k % 3 == 0 ? 0 : k % 3 == 1 ? n / 2 : n - 1;
+        char *sql = pp_xasprintf("UPDATE resources SET document = '[1]' WHERE id = 'u-%05d'", bad);
+        CHECK_INT(sqlite3_exec(st->db, sql, NULL, NULL, NULL), SQLITE_OK);
+        free(sql);
+        inv = NULL;
+        CHECK_INT(pp_store_load_inventory(st, snap, NULL, &inv), PP_EIO);
+        CHECK(inv == NULL);
+        char want[64];
+        snprintf(want, sizeof(want), "AWS::IAM::User u-%05d is not a JSON object", bad);
+        CHECK(strstr(pp_err_msg(), "stored document of") && strstr(pp_err_msg(), want));
+        pp_store_close(st);
+    }
+}
+
 static void coverage_and_scope_roundtrip(void)
 {
     pp_store *st = open_new(NULL);
@@ -1224,7 +1280,7 @@ static void plain_passes_roundtrip(void)
 PP_TEST_MAIN(TEST(migrations_fresh), TEST(migrations_reopen_and_forward),
              TEST(newer_schema_refused), TEST(bad_paths), TEST(snapshot_lifecycle),
              TEST(batches_survive_a_kill), TEST(readers_do_not_wait_for_writers),
-             TEST(resource_roundtrip), TEST(coverage_and_scope_roundtrip), TEST(results_roundtrip),
-             TEST(plain_passes_roundtrip), TEST(parse_line_cases), TEST(format_parse_roundtrip),
-             TEST(check_jsonl_errors), TEST(import_jsonl), TEST(journal_roundtrip), TEST(run_lock),
-             TEST(retention))
+             TEST(resource_roundtrip), TEST(load_in_batches), TEST(coverage_and_scope_roundtrip),
+             TEST(results_roundtrip), TEST(plain_passes_roundtrip), TEST(parse_line_cases),
+             TEST(format_parse_roundtrip), TEST(check_jsonl_errors), TEST(import_jsonl),
+             TEST(journal_roundtrip), TEST(run_lock), TEST(retention))
