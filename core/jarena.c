@@ -25,6 +25,7 @@
 #endif
 #endif
 
+#ifndef PP_ARENA_OFF
 /* Address space reserved, not memory: pages are committed as blocks are first written. */
 #define REGION_SIZE ((size_t)1 << 36)
 #define BLOCK_SIZE  ((size_t)1 << 20)
@@ -63,6 +64,8 @@ static void arena_free(void *p)
         free(p);
 }
 
+#endif
+
 void pp_json_arena_install(void)
 {
 #ifndef PP_ARENA_OFF
@@ -79,12 +82,16 @@ void pp_json_arena_install(void)
 
 void pp_json_arena_begin(void)
 {
+#ifndef PP_ARENA_OFF
     if (region)
         depth++;
+#endif
 }
 
 void pp_json_arena_end(void)
 {
+#ifndef PP_ARENA_OFF
     if (region && depth > 0)
         depth--;
+#endif
 }
