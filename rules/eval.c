@@ -1814,75 +1814,118 @@ static const pp_coverage *scope_coverage(const pp_inventory *inv, const pp_rule 
 
 #define CANDIDATES_MAX 10
 
-static void eval_exists_scope(struct estate *es, const pp_rule *rule, const struct rlist *cands,
-                              const char *account, const char *region, struct fvec *out)
+#define CHUNK 2048
+
+struct unit {
+    const pp_rule *rule;
+    size_t lo, hi;
+    bool last;
+    struct fvec out;
+};
+
+/* What one item of an existence rule has seen of a scope's candidates so far. */
+struct xstate {
+    const pp_resource *satisfied;
+    int n_err, n_unk, n_failed;
+    char first_err[768];
+    json_t *failed; /* the first CANDIDATES_MAX candidates that did not satisfy it */
+};
+
+static void exists_step(struct estate *es, const pp_rule *rule, size_t k, const pp_resource *r,
+                        struct xstate *x)
 {
-    for (size_t k = 0; k < rule->n_items; k++) {
-        char *id = region ? pp_xasprintf("%s/%s", account, region) : pp_xstrdup(account);
-        if (rule->labels) {
-            char *id2 = pp_xasprintf("%s#%s", id, rule->labels[k]);
-            free(id);
-            id = id2;
+    json_t *ev = NULL;
+    int st = eval_resource(es, r, rule->wheres[k], rule->asserts[k], true, &ev);
+    if (st == PP_STATUS_PASS)
+        x->satisfied = r;
+    else if (st == PP_STATUS_ERROR || st == PP_STATUS_UNKNOWN) {
+        if (st == PP_STATUS_ERROR)
+            x->n_err++;
+        else
+            x->n_unk++;
+        if (!x->first_err[0])
+            snprintf(x->first_err, sizeof(x->first_err), "%s %s: %s", r->type, r->id,
+                     es->msg[0] ? es->msg : "could not be evaluated");
+    } else if (st == PP_STATUS_FAIL) {
+        x->n_failed++;
+        if (json_array_size(x->failed) < CANDIDATES_MAX) {
+            char *why = ev_message(ev, "does not satisfy the rule");
+            json_array_append_new(x->failed, json_pack("{s:s, s:s?, s:s?, s:s}", "type", r->type,
+                                                       "id", r->id, "arn", r->arn, "message", why));
+            free(why);
         }
-        const pp_resource *satisfied = NULL;
-        int n_err = 0, n_unk = 0, n_failed = 0;
-        char first_err[768] = "";
-        json_t *failed = json_array();
-        for (size_t i = 0; cands && i < cands->n && !satisfied; i++) {
-            const pp_resource *r = cands->v[i];
-            json_t *ev = NULL;
-            int st = eval_resource(es, r, rule->wheres[k], rule->asserts[k], true, &ev);
-            if (st == PP_STATUS_PASS)
-                satisfied = r;
-            else if (st == PP_STATUS_ERROR || st == PP_STATUS_UNKNOWN) {
-                if (st == PP_STATUS_ERROR)
-                    n_err++;
-                else
-                    n_unk++;
-                if (!first_err[0])
-                    snprintf(first_err, sizeof(first_err), "%s %s: %s", r->type, r->id,
-                             es->msg[0] ? es->msg : "could not be evaluated");
-            } else if (st == PP_STATUS_FAIL) {
-                n_failed++;
-                if (json_array_size(failed) < CANDIDATES_MAX) {
-                    char *why = ev_message(ev, "does not satisfy the rule");
-                    json_array_append_new(failed,
-                                          json_pack("{s:s, s:s?, s:s?, s:s}", "type", r->type, "id",
-                                                    r->id, "arn", r->arn, "message", why));
-                    free(why);
-                }
-            }
-            json_decref(ev);
-        }
-        pp_finding *f = fv_add(out, rule->type->name, id, NULL, account, region, NULL);
-        const pp_coverage *cov = satisfied ? NULL : scope_coverage(es->inv, rule, account, region);
-        if (satisfied) {
-            finish(f, PP_STATUS_PASS,
-                   pp_xasprintf("satisfied by %s", satisfied->id ? satisfied->id : "?"), NULL);
-        } else if (cov) {
-            char *msg = pp_xasprintf("%s could not be collected in %s: %s: %s", rule->type->name,
-                                     id, cov->operation ? cov->operation : cov->service,
-                                     cov->error ? cov->error : "error");
-            finish(f, PP_STATUS_ERROR, msg, ev_reason(msg));
-        } else if (n_err || n_unk) {
-            char *msg = pp_xstrdup(first_err);
-            finish(f, n_err ? PP_STATUS_ERROR : PP_STATUS_UNKNOWN, msg, ev_reason(msg));
-        } else {
-            char *msg = n_failed
-                            ? pp_xasprintf("none of the %d %s in %s satisfies the rule", n_failed,
-                                           rule->type->name, id)
-                            : pp_xasprintf("no %s in %s satisfies the rule", rule->type->name, id);
-            json_t *ev =
-                json_pack("[{s:s, s:s, s:o}]", "message", msg, "scope", id, "candidates", failed);
-            failed = NULL;
-            if (rule->items)
-                json_object_set_new(json_array_get(ev, 0), "item",
-                                    json_deep_copy(json_array_get(rule->items, k)));
-            finish(f, PP_STATUS_FAIL, msg, ev);
-        }
-        json_decref(failed);
-        free(id);
     }
+    json_decref(ev);
+}
+
+static void exists_finish(struct estate *es, const pp_rule *rule, size_t k, struct xstate *x,
+                          const char *account, const char *region, struct fvec *out)
+{
+    char *id = region ? pp_xasprintf("%s/%s", account, region) : pp_xstrdup(account);
+    if (rule->labels) {
+        char *id2 = pp_xasprintf("%s#%s", id, rule->labels[k]);
+        free(id);
+        id = id2;
+    }
+    pp_finding *f = fv_add(out, rule->type->name, id, NULL, account, region, NULL);
+    const pp_coverage *cov = x->satisfied ? NULL : scope_coverage(es->inv, rule, account, region);
+    if (x->satisfied) {
+        finish(f, PP_STATUS_PASS,
+               pp_xasprintf("satisfied by %s", x->satisfied->id ? x->satisfied->id : "?"), NULL);
+    } else if (cov) {
+        char *msg = pp_xasprintf("%s could not be collected in %s: %s: %s", rule->type->name, id,
+                                 cov->operation ? cov->operation : cov->service,
+                                 cov->error ? cov->error : "error");
+        finish(f, PP_STATUS_ERROR, msg, ev_reason(msg));
+    } else if (x->n_err || x->n_unk) {
+        char *msg = pp_xstrdup(x->first_err);
+        finish(f, x->n_err ? PP_STATUS_ERROR : PP_STATUS_UNKNOWN, msg, ev_reason(msg));
+    } else {
+        char *msg = x->n_failed
+                        ? pp_xasprintf("none of the %d %s in %s satisfies the rule", x->n_failed,
+                                       rule->type->name, id)
+                        : pp_xasprintf("no %s in %s satisfies the rule", rule->type->name, id);
+        json_t *ev =
+            json_pack("[{s:s, s:s, s:O}]", "message", msg, "scope", id, "candidates", x->failed);
+        if (rule->items)
+            json_object_set_new(json_array_get(ev, 0), "item",
+                                json_deep_copy(json_array_get(rule->items, k)));
+        finish(f, PP_STATUS_FAIL, msg, ev);
+    }
+    free(id);
+}
+
+/* The items of several existence rules over one type and scope kind, against one scope's
+ * candidates: candidate by candidate, every item that is not yet satisfied in turn (for the same
+ * reason per-resource rules go resource by resource). Each rule's findings for the scope are
+ * appended to its own output, item by item. */
+static void eval_exists_scope(struct estate *es, struct unit *const *us, size_t nu,
+                              const struct rlist *cands, const char *account, const char *region)
+{
+    size_t total = 0;
+    for (size_t u = 0; u < nu; u++)
+        total += us[u]->rule->n_items;
+    struct xstate *xs = pp_xcalloc(total ? total : 1, sizeof(*xs));
+    for (size_t x = 0; x < total; x++)
+        xs[x].failed = json_array();
+    size_t open = total;
+    for (size_t i = 0; cands && i < cands->n && open; i++) {
+        struct xstate *x = xs;
+        for (size_t u = 0; u < nu; u++)
+            for (size_t k = 0; k < us[u]->rule->n_items; k++, x++)
+                if (!x->satisfied) {
+                    exists_step(es, us[u]->rule, k, cands->v[i], x);
+                    if (x->satisfied)
+                        open--;
+                }
+    }
+    struct xstate *x = xs;
+    for (size_t u = 0; u < nu; u++)
+        for (size_t k = 0; k < us[u]->rule->n_items; k++, x++) {
+            exists_finish(es, us[u]->rule, k, x, account, region, &us[u]->out);
+            json_decref(x->failed);
+        }
+    free(xs);
 }
 
 /* Was the type collected at all in this scope? A scan records every call it makes, so a scope
@@ -1907,38 +1950,43 @@ static bool collected(const pp_inventory *inv, const pp_type *t, const char *acc
     return false;
 }
 
-static void eval_exists_rule(struct estate *es, const pp_rule *rule, struct fvec *out)
+/* Existence rules of one type and scope kind (see struct task), their scopes in order. */
+static void eval_exists_rules(struct estate *es, struct unit *const *us, size_t nu)
 {
-    size_t n_scopes = es->n_scopes[rule->per_region];
-    const struct scope *scopes = es->scopes[rule->per_region];
+    const pp_rule *r0 = us[0]->rule;
+    size_t n_scopes = es->n_scopes[r0->per_region];
+    const struct scope *scopes = es->scopes[r0->per_region];
     if (!n_scopes && pp_inventory_source(es->inv) == PP_SOURCE_PLAN) {
-        pp_finding *f = fv_add(out, rule->type->name, "plan", NULL, NULL, NULL, NULL);
-        char *msg = pp_xstrdup("needs the whole account: a plan shows only what it changes");
-        finish(f, PP_STATUS_UNKNOWN, msg, ev_reason(msg));
+        for (size_t u = 0; u < nu; u++) {
+            pp_finding *f =
+                fv_add(&us[u]->out, us[u]->rule->type->name, "plan", NULL, NULL, NULL, NULL);
+            char *msg = pp_xstrdup("needs the whole account: a plan shows only what it changes");
+            finish(f, PP_STATUS_UNKNOWN, msg, ev_reason(msg));
+        }
         return;
     }
     /* candidates grouped by scope in one pass over the type */
     struct hmap groups = {0};
     size_t n;
-    pp_resource *const *rs = pp_inventory_of_type(es->inv, rule->type->name, &n);
+    pp_resource *const *rs = pp_inventory_of_type(es->inv, r0->type->name, &n);
     pp_buf b;
     pp_buf_init(&b, 0);
     for (size_t i = 0; i < n; i++) {
         pp_buf_reset(&b);
-        scope_key(rs[i], rule->per_region ? PP_JS_REGION : PP_JS_ACCOUNT, &b);
+        scope_key(rs[i], r0->per_region ? PP_JS_REGION : PP_JS_ACCOUNT, &b);
         struct hent *e = hmap_put(&groups, b.data);
         if (!e->val)
             e->val = pp_xcalloc(1, sizeof(struct rlist));
         rlist_add(e->val, rs[i]);
     }
     for (size_t s = 0; s < n_scopes; s++) {
-        if (!collected(es->inv, rule->type, scopes[s].account, scopes[s].region))
+        if (!collected(es->inv, r0->type, scopes[s].account, scopes[s].region))
             continue;
         pp_resource fake = {.account = scopes[s].account, .region = scopes[s].region};
         pp_buf_reset(&b);
-        scope_key(&fake, rule->per_region ? PP_JS_REGION : PP_JS_ACCOUNT, &b);
+        scope_key(&fake, r0->per_region ? PP_JS_REGION : PP_JS_ACCOUNT, &b);
         struct hent *e = hmap_find(&groups, b.data);
-        eval_exists_scope(es, rule, e ? e->val : NULL, scopes[s].account, scopes[s].region, out);
+        eval_exists_scope(es, us, nu, e ? e->val : NULL, scopes[s].account, scopes[s].region);
     }
     pp_buf_free(&b);
     hmap_free(&groups, rlist_free);
@@ -1975,19 +2023,12 @@ static void eval_fixed_rule(struct estate *es, const pp_rule *rule, struct fvec 
 /* A unit of work: one rule, or a chunk of a big per-resource rule, so that two cores share even
  * a single rule over many resources. Findings merge in unit order: the same for any thread
  * count. */
-#define CHUNK 2048
 
-struct unit {
-    const pp_rule *rule;
-    size_t lo, hi;
-    bool last;
-    struct fvec out;
-};
-
-/* What a worker takes at once: one unit, or all the per-resource units of one type over the same
- * chunk. The latter are evaluated resource by resource, every rule in turn, so that a document is
- * walked by all its rules while it is in the cache rather than fetched again from memory by each
- * rule (100,000 documents take about 700 MB). */
+/* What a worker takes at once: one unit, all the per-resource units of one type over the same
+ * chunk, or the existence rules of one type and scope kind (at most 64). The latter are evaluated
+ * resource by resource, every rule in turn, so that a document is walked by all its rules while it
+ * is in the cache rather than fetched again from memory by each rule (100,000 documents take about
+ * 700 MB). */
 struct task {
     size_t first, n; /* indices into job.order */
 };
@@ -2048,9 +2089,14 @@ static void *worker(void *arg)
             }
             break;
         }
-        case PP_RULE_EXISTS:
-            eval_exists_rule(&es, u0->rule, &u0->out);
+        case PP_RULE_EXISTS: {
+            struct unit *us[64];
+            size_t nu = 0;
+            for (size_t k = 0; k < tk->n && nu < 64; k++)
+                us[nu++] = &j->units[j->order[tk->first + k]];
+            eval_exists_rules(&es, us, nu);
             break;
+        }
         default:
             eval_fixed_rule(&es, u0->rule, &u0->out);
             break;
@@ -2135,8 +2181,11 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
         const pp_rule *r = j.units[u].rule;
         for (size_t v = u; v < j.n_units; v++) {
             const pp_rule *o = j.units[v].rule;
-            bool same = v == u || (r->kind == PP_RULE_CHECK && o->kind == PP_RULE_CHECK &&
-                                   o->type == r->type && j.units[v].lo == j.units[u].lo);
+            bool same = v == u ||
+                        (r->kind == PP_RULE_CHECK && o->kind == PP_RULE_CHECK &&
+                         o->type == r->type && j.units[v].lo == j.units[u].lo) ||
+                        (r->kind == PP_RULE_EXISTS && o->kind == PP_RULE_EXISTS &&
+                         o->type == r->type && o->per_region == r->per_region && tk->n < 64);
             if (!taken[v] && same) {
                 taken[v] = true;
                 j.order[n_order++] = v;
