@@ -219,7 +219,27 @@ static int put_json(pp_buf *b, json_t *v)
     return rc;
 }
 
-int rep_finding_dump(const pp_finding *f, pp_buf *b)
+/* The rule's frameworks and remediation serialised once per rule, not once per finding. */
+struct rule_json {
+    const pp_rule_meta *m;
+    pp_buf fw, rem;
+};
+
+static int rule_json_for(struct rule_json *c, const pp_rule_meta *m)
+{
+    if (c->m == m)
+        return 0;
+    c->m = NULL;
+    pp_buf_reset(&c->fw);
+    pp_buf_reset(&c->rem);
+    int rc = m->frameworks ? put_json(&c->fw, m->frameworks) : pp_buf_puts(&c->fw, "{}");
+    rc = rc ? rc : put_json(&c->rem, m->remediation);
+    if (!rc)
+        c->m = m;
+    return rc;
+}
+
+static int finding_dump(const pp_finding *f, pp_buf *b, struct rule_json *rj)
 {
     const pp_rule_meta *m = f->rule;
     char buf[41];
@@ -233,12 +253,8 @@ int rep_finding_dump(const pp_finding *f, pp_buf *b)
                             "\"frameworks\":",
                             pp_severity_name(m->severity), pp_status_name(f->status),
                             f->suppressed ? "true" : "false");
-    if (!rc) {
-        if (m->frameworks)
-            rc = put_json(b, m->frameworks);
-        else
-            rc = pp_buf_puts(b, "{}");
-    }
+    rc = rc ? rc : rule_json_for(rj, m);
+    rc = rc ? rc : pp_buf_append(b, rj->fw.data, rj->fw.len);
     rc = rc ? rc : pp_buf_puts(b, ",\"resource\":{\"type\":");
     rc = rc ? rc : rep_put_str(b, f->res_type ? f->res_type : m->resource_type);
     rc = rc ? rc : pp_buf_puts(b, ",\"id\":");
@@ -258,10 +274,24 @@ int rep_finding_dump(const pp_finding *f, pp_buf *b)
     rc = rc ? rc : pp_buf_puts(b, ",\"evidence\":");
     rc = rc ? rc : put_json(b, f->evidence);
     rc = rc ? rc : pp_buf_puts(b, ",\"remediation\":");
-    rc = rc ? rc : put_json(b, f->status == PP_STATUS_FAIL ? m->remediation : NULL);
+    if (f->status == PP_STATUS_FAIL)
+        rc = rc ? rc : pp_buf_append(b, rj->rem.data, rj->rem.len);
+    else
+        rc = rc ? rc : pp_buf_puts(b, "null");
     rc = rc ? rc : pp_buf_puts(b, ",\"suppression\":");
     rc = rc ? rc : put_json(b, f->suppression);
     return rc ? rc : pp_buf_putc(b, '}');
+}
+
+int rep_finding_dump(const pp_finding *f, pp_buf *b)
+{
+    struct rule_json rj = {0};
+    pp_buf_init(&rj.fw, 0);
+    pp_buf_init(&rj.rem, 0);
+    int rc = finding_dump(f, b, &rj);
+    pp_buf_free(&rj.fw);
+    pp_buf_free(&rj.rem);
+    return rc;
 }
 
 json_t *rep_finding_obj(const pp_finding *f)
@@ -343,18 +373,22 @@ int pp_report_json(const pp_report_input *in, FILE *out)
     fputs(",\"findings\":[", out);
     pp_buf fb;
     pp_buf_init(&fb, 0);
-    for (size_t i = 0; i < in->results->n_findings; i++) {
+    struct rule_json rj = {0};
+    pp_buf_init(&rj.fw, 0);
+    pp_buf_init(&rj.rem, 0);
+    for (size_t i = 0; i < in->results->n_findings && !rc; i++) {
         pp_buf_reset(&fb);
         if (i)
             pp_buf_puts(&fb, ",\n");
-        rc = rep_finding_dump(&in->results->findings[i], &fb);
-        if (rc || fwrite(fb.data, 1, fb.len, out) != fb.len) {
-            pp_buf_free(&fb);
-            rc = rc ? rc : pp_err_set(PP_EIO, "report: write error");
-            goto _exit;
-        }
+        rc = finding_dump(&in->results->findings[i], &fb, &rj);
+        if (!rc && fwrite(fb.data, 1, fb.len, out) != fb.len)
+            rc = pp_err_set(PP_EIO, "report: write error");
     }
     pp_buf_free(&fb);
+    pp_buf_free(&rj.fw);
+    pp_buf_free(&rj.rem);
+    if (rc)
+        goto _exit;
     fputs("]}\n", out);
     if (ferror(out))
         rc = pp_err_set(PP_EIO, "report: write error");
