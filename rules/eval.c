@@ -1814,6 +1814,9 @@ static const pp_coverage *scope_coverage(const pp_inventory *inv, const pp_rule 
 
 #define CANDIDATES_MAX 10
 
+/* A unit of work: one rule, or a chunk of a big per-resource rule, so that two cores share even
+ * a single rule over many resources. Findings merge in unit order: the same for any thread
+ * count. */
 #define CHUNK 2048
 
 struct unit {
@@ -2020,17 +2023,13 @@ static void eval_fixed_rule(struct estate *es, const pp_rule *rule, struct fvec 
 
 /* ---- driver ---------------------------------------------------------------------------------- */
 
-/* A unit of work: one rule, or a chunk of a big per-resource rule, so that two cores share even
- * a single rule over many resources. Findings merge in unit order: the same for any thread
- * count. */
-
 /* What a worker takes at once: one unit, all the per-resource units of one type over the same
- * chunk, or the existence rules of one type and scope kind (at most 64). The latter are evaluated
+ * chunk, or the existence rules of one type and scope kind. The latter are evaluated
  * resource by resource, every rule in turn, so that a document is walked by all its rules while it
  * is in the cache rather than fetched again from memory by each rule (100,000 documents take about
  * 700 MB). */
 struct task {
-    size_t first, n; /* indices into job.order */
+    size_t first, n; /* its units are job.order[first .. first + n) */
 };
 
 struct job {
@@ -2042,7 +2041,7 @@ struct job {
     size_t n_scopes[2];
     struct unit *units;
     size_t n_units;
-    size_t *order; /* unit indices grouped by task */
+    struct unit **order; /* the units, grouped by task */
     struct task *tasks;
     size_t n_tasks;
     atomic_size_t next;
@@ -2072,43 +2071,32 @@ static void *worker(void *arg)
         if (t >= j->n_tasks)
             break;
         const struct task *tk = &j->tasks[t];
-        struct unit *u0 = &j->units[j->order[tk->first]];
-        switch (u0->rule->kind) {
+        struct unit *const *us = j->order + tk->first;
+        switch (us[0]->rule->kind) {
         case PP_RULE_CHECK: {
             size_t n;
-            pp_resource *const *rs = pp_inventory_of_type(es.inv, u0->rule->type->name, &n);
-            for (size_t i = u0->lo; i < u0->hi && i < n; i++)
-                for (size_t k = 0; k < tk->n; k++) {
-                    struct unit *u = &j->units[j->order[tk->first + k]];
-                    eval_check_one(&es, u->rule, rs[i], &u->out);
-                }
-            for (size_t k = 0; k < tk->n; k++) { /* the last chunk adds the coverage findings */
-                struct unit *u = &j->units[j->order[tk->first + k]];
-                if (u->last)
-                    coverage_findings(&es, u->rule, &u->out);
-            }
+            pp_resource *const *rs = pp_inventory_of_type(es.inv, us[0]->rule->type->name, &n);
+            for (size_t i = us[0]->lo; i < us[0]->hi && i < n; i++)
+                for (size_t k = 0; k < tk->n; k++)
+                    eval_check_one(&es, us[k]->rule, rs[i], &us[k]->out);
+            for (size_t k = 0; k < tk->n; k++) /* the last chunk adds the coverage findings */
+                if (us[k]->last)
+                    coverage_findings(&es, us[k]->rule, &us[k]->out);
             break;
         }
-        case PP_RULE_EXISTS: {
-            struct unit *us[64];
-            size_t nu = 0;
-            for (size_t k = 0; k < tk->n && nu < 64; k++)
-                us[nu++] = &j->units[j->order[tk->first + k]];
-            eval_exists_rules(&es, us, nu);
+        case PP_RULE_EXISTS:
+            eval_exists_rules(&es, us, tk->n);
             break;
-        }
         default:
-            eval_fixed_rule(&es, u0->rule, &u0->out);
+            eval_fixed_rule(&es, us[0]->rule, &us[0]->out);
             break;
         }
         /* ids depend on the rule id only, so the ruleset's meta will do until the merge */
-        for (size_t k = 0; k < tk->n; k++) {
-            struct unit *u = &j->units[j->order[tk->first + k]];
-            for (size_t f = 0; f < u->out.n; f++) {
-                u->out.v[f].rule = u->rule->meta;
-                pp_finding_set_id(&u->out.v[f]);
+        for (size_t k = 0; k < tk->n; k++)
+            for (size_t f = 0; f < us[k]->out.n; f++) {
+                us[k]->out.v[f].rule = us[k]->rule->meta;
+                pp_finding_set_id(&us[k]->out.v[f]);
             }
-        }
     }
     pcre2_match_data_free(es.md);
     return NULL;
@@ -2168,7 +2156,7 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
                 (struct unit){which[i], c * CHUNK, (c + 1) * CHUNK, c + 1 == chunks, {0}};
         }
     }
-    /* tasks: per-resource units of one type and chunk together, the others alone */
+    /* tasks (see struct task): units of one type grouped, the others alone */
     j.order = pp_xcalloc(j.n_units ? j.n_units : 1, sizeof(*j.order));
     j.tasks = pp_xcalloc(j.n_units ? j.n_units : 1, sizeof(*j.tasks));
     bool *taken = pp_xcalloc(j.n_units ? j.n_units : 1, sizeof(*taken));
@@ -2185,10 +2173,10 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
                         (r->kind == PP_RULE_CHECK && o->kind == PP_RULE_CHECK &&
                          o->type == r->type && j.units[v].lo == j.units[u].lo) ||
                         (r->kind == PP_RULE_EXISTS && o->kind == PP_RULE_EXISTS &&
-                         o->type == r->type && o->per_region == r->per_region && tk->n < 64);
+                         o->type == r->type && o->per_region == r->per_region);
             if (!taken[v] && same) {
                 taken[v] = true;
-                j.order[n_order++] = v;
+                j.order[n_order++] = &j.units[v];
                 tk->n++;
             }
         }

@@ -590,8 +590,8 @@ static void batch_start(struct batch *bt)
             bt->n >= 64 && pthread_create(&bt->th[h], NULL, parse_range, &bt->halves[h]) == 0;
 }
 
-/* Waits for a started batch, adds its resources to the inventory (or frees them once a batch
- * has failed) and empties it. */
+/* Waits for a batch batch_start began, adds its resources to the inventory (or frees them once a
+ * batch has failed) and empties it. */
 static void batch_commit(struct loader *l, struct batch *bt)
 {
     for (int h = 0; h < 2; h++) {
@@ -619,7 +619,6 @@ static void batch_commit(struct loader *l, struct batch *bt)
         free(p->unknown);
     }
     bt->n = 0;
-    bt->halves[0] = bt->halves[1] = (struct parse_range){bt->rows, 0, 0};
 }
 
 /* The current batch is full (or the walk ended): commit the previous one, start this one. */
