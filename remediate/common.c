@@ -444,6 +444,30 @@ int pp_rem_check_bucket(pp_rem_check *c, const char *bucket, const char *region)
     return rc;
 }
 
+int pp_rem_read_trail(pp_rem_check *c, const char *trail, const char *region, json_t **doc)
+{
+    *doc = NULL;
+    json_t *data = NULL;
+    char *code = NULL;
+    json_t *in = json_pack("{s:[s], s:b}", "trailNameList", trail, "includeShadowTrails", 0);
+    int rc = pp_rem_read(c, "cloudtrail", "DescribeTrails", region, in, &data, &code);
+    json_decref(in);
+    free(code);
+    if (rc)
+        return rc;
+    /* some endpoints answer with every trail whatever the name list says: match the name */
+    size_t i;
+    json_t *tr;
+    json_array_foreach(json_object_get(data, "trailList"), i, tr)
+    {
+        if (!*doc && (pp_str_eq(pp_rem_str(tr, "Name"), trail) ||
+                      pp_str_eq(pp_rem_str(tr, "TrailARN"), trail)))
+            *doc = json_incref(tr);
+    }
+    json_decref(data);
+    return 0;
+}
+
 int pp_rem_check_key(pp_rem_check *c, const char *alias, const char *region)
 {
     json_t *data = NULL;

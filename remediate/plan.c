@@ -237,6 +237,21 @@ const pp_resource *pp_rem_find(pp_rem_planner *p, const char *type, const char *
     return NULL;
 }
 
+char *pp_rem_home_region(pp_rem_planner *p, const pp_rem_target *t)
+{
+    const char *h = pp_rem_arg(t, "home_region", NULL);
+    if (h)
+        return pp_xstrdup(h);
+    char **regions = pp_rem_regions(p, t->account);
+    const char *pick = regions[0] ? regions[0] : "us-east-1";
+    for (size_t i = 0; regions[i]; i++)
+        if (strcmp(regions[i], "us-east-1") == 0)
+            pick = regions[i];
+    char *out = pp_xstrdup(pick);
+    pp_strv_free(regions);
+    return out;
+}
+
 char **pp_rem_regions(pp_rem_planner *p, const char *account)
 {
     json_t *seen = json_array();

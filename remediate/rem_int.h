@@ -103,6 +103,10 @@ const pp_resource *pp_rem_find(pp_rem_planner *p, const char *type, const char *
                                const char *region, const char *key, const char *value);
 /* Regions the snapshot assessed for an account (scope), NULL-terminated; free with pp_strv_free. */
 char **pp_rem_regions(pp_rem_planner *p, const char *account);
+/* Where account-wide things go (global resource recording, the trail's log group): the target's
+ * home_region argument, else us-east-1 when the snapshot assessed it, else the first region it
+ * assessed, else us-east-1. Owned. */
+char *pp_rem_home_region(pp_rem_planner *p, const pp_rem_target *t);
 
 /* ---- executor helpers (exec.c) --------------------------------------------------------------- */
 
@@ -115,6 +119,9 @@ void pp_rem_check_unneeded(pp_rem_check *c, const char *fmt, ...) PP_PRINTF(2, 3
 json_t *pp_rem_check_call(pp_rem_check *c, const char *operation);
 /* Drops the resolved calls with this operation (they are no longer needed). */
 void pp_rem_check_drop(pp_rem_check *c, const char *operation);
+/* DescribeTrails for one trail (a name or an ARN) in region: *doc (owned) is its document, or
+ * NULL when there is no such trail. */
+int pp_rem_read_trail(pp_rem_check *c, const char *trail, const char *region, json_t **doc);
 
 /* ---- shared building blocks (common.c) ------------------------------------------------------
  * Pieces several actions plan: a log bucket with the policy a service needs, a KMS key for logs,

@@ -131,25 +131,11 @@ static int check(pp_rem_check *c)
     const json_t *target = json_object_get(c->step, "target");
     const char *trail = pp_rem_str(target, "trail");
     const char *region = pp_rem_str(target, "region");
-    json_t *data = NULL;
-    char *code = NULL;
-    json_t *in = json_pack("{s:[s], s:b}", "trailNameList", trail, "includeShadowTrails", 0);
-    int rc = pp_rem_read(c, "cloudtrail", "DescribeTrails", region, in, &data, &code);
-    json_decref(in);
-    free(code);
+    json_t *doc = NULL;
+    int rc = pp_rem_read_trail(c, trail, region, &doc);
     if (rc)
         return rc;
-    const json_t *doc = NULL;
-    size_t i;
-    json_t *tr;
-    json_array_foreach(json_object_get(data, "trailList"), i, tr)
-    {
-        if (pp_str_eq(pp_rem_str(tr, "TrailARN"), trail) ||
-            pp_str_eq(pp_rem_str(tr, "Name"), trail))
-            doc = tr;
-    }
     if (!doc) {
-        json_decref(data);
         pp_rem_check_unneeded(c, "trail %s is already gone", trail);
         return 0;
     }
@@ -164,10 +150,12 @@ static int check(pp_rem_check *c)
         else
             all = all && json_is_string(have) && json_string_length(have) > 0;
     }
-    json_decref(data);
+    json_decref(doc);
     if (all)
         pp_rem_check_drop(c, "UpdateTrail");
-    in = json_pack("{s:s}", "Name", trail);
+    json_t *data = NULL;
+    char *code = NULL;
+    json_t *in = json_pack("{s:s}", "Name", trail);
     rc = pp_rem_read(c, "cloudtrail", "GetTrailStatus", region, in, &data, &code);
     json_decref(in);
     free(code);

@@ -10,25 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *home_region(pp_rem_planner *p, const pp_rem_target *t)
-{
-    const char *h = pp_rem_arg(t, "home_region", NULL);
-    if (h)
-        return pp_xstrdup(h);
-    char **regions = pp_rem_regions(p, t->account);
-    char *out = NULL;
-    for (size_t i = 0; regions[i]; i++)
-        if (strcmp(regions[i], "us-east-1") == 0)
-            out = pp_xstrdup("us-east-1");
-    for (size_t i = 0; !out && regions[i]; i++)
-        if (!out || strcmp(regions[i], out) < 0) {
-            free(out);
-            out = pp_xstrdup(regions[i]);
-        }
-    pp_strv_free(regions);
-    return out ? out : pp_xstrdup("us-east-1");
-}
-
 static int plan(pp_rem_planner *p, const pp_rem_target *t)
 {
     const char *name = pp_rem_arg(t, "name", "parapet-trail");
@@ -38,7 +19,7 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
         pp_rem_step(p, t, "create-trail", id, '+', NULL, "x");
         return 0;
     }
-    char *home = home_region(p, t);
+    char *home = pp_rem_home_region(p, t);
     char dflt[160];
     snprintf(dflt, sizeof(dflt), "%s-parapet-cloudtrail", t->account);
     const char *bucket = pp_rem_arg(t, "bucket", dflt);
@@ -109,29 +90,15 @@ static int check(pp_rem_check *c)
     const json_t *target = json_object_get(c->step, "target");
     const char *trail = pp_rem_str(target, "trail");
     const char *region = pp_rem_str(target, "region");
+    json_t *doc = NULL;
+    int rc = pp_rem_read_trail(c, trail, region, &doc);
+    if (rc || !doc)
+        return rc;
+    json_decref(doc);
+    pp_rem_check_drop(c, "CreateTrail");
     json_t *data = NULL;
     char *code = NULL;
-    json_t *in = json_pack("{s:[s], s:b}", "trailNameList", trail, "includeShadowTrails", 0);
-    int rc = pp_rem_read(c, "cloudtrail", "DescribeTrails", region, in, &data, &code);
-    json_decref(in);
-    free(code);
-    if (rc)
-        return rc;
-    /* some endpoints answer with every trail whatever the name list says: match the name */
-    bool exists = false;
-    size_t i;
-    json_t *tr;
-    json_array_foreach(json_object_get(data, "trailList"), i, tr)
-    {
-        if (pp_str_eq(pp_rem_str(tr, "Name"), trail) ||
-            pp_str_eq(pp_rem_str(tr, "TrailARN"), trail))
-            exists = true;
-    }
-    json_decref(data);
-    if (!exists)
-        return 0;
-    pp_rem_check_drop(c, "CreateTrail");
-    in = json_pack("{s:s}", "Name", trail);
+    json_t *in = json_pack("{s:s}", "Name", trail);
     rc = pp_rem_read(c, "cloudtrail", "GetTrailStatus", region, in, &data, &code);
     json_decref(in);
     free(code);

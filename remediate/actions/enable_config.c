@@ -11,25 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *home_region(pp_rem_planner *p, const pp_rem_target *t)
-{
-    const char *h = pp_rem_arg(t, "home_region", NULL);
-    if (h)
-        return pp_xstrdup(h);
-    char **regions = pp_rem_regions(p, t->account);
-    char *out = NULL;
-    for (size_t i = 0; regions[i]; i++)
-        if (strcmp(regions[i], "us-east-1") == 0)
-            out = pp_xstrdup("us-east-1");
-    for (size_t i = 0; !out && regions[i]; i++)
-        if (!out || strcmp(regions[i], out) < 0) {
-            free(out);
-            out = pp_xstrdup(regions[i]);
-        }
-    pp_strv_free(regions);
-    return out ? out : pp_xstrdup("us-east-1");
-}
-
 static int plan(pp_rem_planner *p, const pp_rem_target *t)
 {
     const char *region = t->region;
@@ -43,7 +24,7 @@ static int plan(pp_rem_planner *p, const pp_rem_target *t)
         pp_rem_step(p, t, "enable-config", id, '+', NULL, "x");
         return 0;
     }
-    char *home = home_region(p, t);
+    char *home = pp_rem_home_region(p, t);
     const char *part = pp_rem_partition(region);
     const pp_resource *rec = NULL;
     size_t n = 0;
