@@ -4,20 +4,30 @@
 
 #include <libgen.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+/* Wall and CPU time (all threads, user and system) since the previous stage: the CPU time says
+ * how well a stage keeps the cores busy. */
 void pp_cli_stage(const char *what)
 {
     static struct timespec last;
+    static double last_cpu;
     struct timespec now;
+    struct rusage ru;
     clock_gettime(CLOCK_MONOTONIC, &now);
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     if (last.tv_sec && what)
-        pp_log(PP_LOG_INFO, "time", "%s: %.3f s", what,
-               (double)(now.tv_sec - last.tv_sec) + (now.tv_nsec - last.tv_nsec) / 1e9);
+        pp_log(PP_LOG_INFO, "time", "%s: %.3f s (cpu %.3f s)", what,
+               (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9,
+               cpu - last_cpu);
     last = now;
+    last_cpu = cpu;
 }
 
 int pp_cli_fail_on(const char *s, enum pp_severity *out)
@@ -143,6 +153,12 @@ static json_t *new_failure_json(const pp_finding *f)
                      f->region);
 }
 
+static int ptr_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (const void *const *)a, y = (uintptr_t) * (const void *const *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void outcome_fill(pp_cli_outcome *oc, const pp_results *r, const pp_results *prev,
                          const pp_inventory *inv, enum pp_severity fail_on)
 {
@@ -153,16 +169,21 @@ static void outcome_fill(pp_cli_outcome *oc, const pp_results *r, const pp_resul
         if (f->suppressed)
             oc->suppressed++;
     }
-    for (size_t k = 0; k < r->n_rules; k++) {
-        const pp_rule_meta *m = r->rules[k];
-        for (size_t i = 0; i < r->n_findings; i++) {
-            const pp_finding *f = &r->findings[i];
-            if (f->rule == m && f->status == PP_STATUS_FAIL && !f->suppressed) {
-                oc->fail_by_sev[m->severity]++;
-                break;
-            }
-        }
+    /* rules with an unsuppressed FAIL, by severity: the distinct rules of those findings (a
+     * rule-by-finding scan was 30 million steps for 126 rules and 230,000 findings) */
+    const pp_rule_meta **failing = pp_xcalloc(r->n_findings ? r->n_findings : 1, sizeof(*failing));
+    size_t n_failing = 0;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const pp_finding *f = &r->findings[i];
+        if (f->status == PP_STATUS_FAIL && !f->suppressed &&
+            (!n_failing || failing[n_failing - 1] != f->rule))
+            failing[n_failing++] = f->rule;
     }
+    qsort(failing, n_failing, sizeof(*failing), ptr_cmp);
+    for (size_t i = 0; i < n_failing; i++)
+        if (!i || failing[i] != failing[i - 1])
+            oc->fail_by_sev[failing[i]->severity]++;
+    free(failing);
     for (size_t i = 0; inv && i < pp_inventory_coverage_count(inv); i++)
         oc->coverage_errors += !pp_inventory_coverage_at(inv, i)->ok;
     /* Ids in an object make "new" and "resolved" one lookup per finding. */

@@ -3,6 +3,8 @@
  * on its own, so 300k findings never become one giant json_t. */
 #include "report_int.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 static json_t *counts_obj(const size_t counts[PP_STATUS_COUNT], size_t suppressed)
@@ -219,20 +221,42 @@ static int put_json(pp_buf *b, json_t *v)
     return rc;
 }
 
-/* The rule's frameworks and remediation serialised once per rule, not once per finding. */
+/* What is the same in every finding of a rule, serialised once per rule: `"rule":..,"title":..,
+ * "severity":".."`, the frameworks and the remediation. */
 struct rule_json {
     const pp_rule_meta *m;
-    pp_buf fw, rem;
+    pp_buf head, fw, rem;
 };
+
+static void rule_json_init(struct rule_json *c)
+{
+    c->m = NULL;
+    pp_buf_init(&c->head, 0);
+    pp_buf_init(&c->fw, 0);
+    pp_buf_init(&c->rem, 0);
+}
+
+static void rule_json_free(struct rule_json *c)
+{
+    pp_buf_free(&c->head);
+    pp_buf_free(&c->fw);
+    pp_buf_free(&c->rem);
+}
 
 static int rule_json_for(struct rule_json *c, const pp_rule_meta *m)
 {
     if (c->m == m)
         return 0;
     c->m = NULL;
+    pp_buf_reset(&c->head);
     pp_buf_reset(&c->fw);
     pp_buf_reset(&c->rem);
-    int rc = m->frameworks ? put_json(&c->fw, m->frameworks) : pp_buf_puts(&c->fw, "{}");
+    int rc = pp_buf_puts(&c->head, "\"rule\":");
+    rc = rc ? rc : rep_put_str(&c->head, m->id);
+    rc = rc ? rc : pp_buf_puts(&c->head, ",\"title\":");
+    rc = rc ? rc : rep_put_str(&c->head, m->title ? m->title : m->id);
+    rc = rc ? rc : pp_buf_printf(&c->head, ",\"severity\":\"%s\"", pp_severity_name(m->severity));
+    rc = rc ? rc : m->frameworks ? put_json(&c->fw, m->frameworks) : pp_buf_puts(&c->fw, "{}");
     rc = rc ? rc : put_json(&c->rem, m->remediation);
     if (!rc)
         c->m = m;
@@ -243,17 +267,16 @@ static int finding_dump(const pp_finding *f, pp_buf *b, struct rule_json *rj)
 {
     const pp_rule_meta *m = f->rule;
     char buf[41];
-    int rc = pp_buf_printf(b, "{\"id\":\"%s\",\"rule\":", rep_finding_id(f, buf));
-    rc = rc ? rc : rep_put_str(b, m->id);
-    rc = rc ? rc : pp_buf_puts(b, ",\"title\":");
-    rc = rc ? rc : rep_put_str(b, m->title ? m->title : m->id);
+    int rc = rule_json_for(rj, m);
+    rc = rc ? rc : pp_buf_puts(b, "{\"id\":\"");
+    rc = rc ? rc : pp_buf_puts(b, rep_finding_id(f, buf));
+    rc = rc ? rc : pp_buf_puts(b, "\",");
+    rc = rc ? rc : pp_buf_append(b, rj->head.data, rj->head.len);
+    rc = rc ? rc : pp_buf_puts(b, ",\"status\":\"");
+    rc = rc ? rc : pp_buf_puts(b, pp_status_name(f->status));
     rc = rc ? rc
-            : pp_buf_printf(b,
-                            ",\"severity\":\"%s\",\"status\":\"%s\",\"suppressed\":%s,"
-                            "\"frameworks\":",
-                            pp_severity_name(m->severity), pp_status_name(f->status),
-                            f->suppressed ? "true" : "false");
-    rc = rc ? rc : rule_json_for(rj, m);
+            : pp_buf_puts(b, f->suppressed ? "\",\"suppressed\":true,\"frameworks\":"
+                                           : "\",\"suppressed\":false,\"frameworks\":");
     rc = rc ? rc : pp_buf_append(b, rj->fw.data, rj->fw.len);
     rc = rc ? rc : pp_buf_puts(b, ",\"resource\":{\"type\":");
     rc = rc ? rc : rep_put_str(b, f->res_type ? f->res_type : m->resource_type);
@@ -285,18 +308,132 @@ static int finding_dump(const pp_finding *f, pp_buf *b, struct rule_json *rj)
 
 int rep_finding_dump(const pp_finding *f, pp_buf *b)
 {
-    struct rule_json rj = {0};
-    pp_buf_init(&rj.fw, 0);
-    pp_buf_init(&rj.rem, 0);
+    struct rule_json rj;
+    rule_json_init(&rj);
     int rc = finding_dump(f, b, &rj);
-    pp_buf_free(&rj.fw);
-    pp_buf_free(&rj.rem);
+    rule_json_free(&rj);
     return rc;
 }
 
 json_t *rep_finding_obj(const pp_finding *f)
 {
     return finding_obj(f);
+}
+
+/* The findings array is most of report.json (115 MB for 230,000 findings). It is rendered in
+ * slices on two threads, and this one writes the slices in order as they complete; at most
+ * SLICE_WINDOW slices are held at once, so memory stays a few MB whatever the count. */
+#define SLICE_FINDINGS 1024
+#define SLICE_WINDOW   8
+
+struct slice {
+    pp_buf b;
+    size_t k; /* which slice b holds, or SIZE_MAX */
+    int rc;
+    char err[256]; /* the message of rc: the last error is per thread */
+};
+
+struct render {
+    const pp_results *r;
+    size_t n_slices;
+    size_t next;    /* the next slice to render */
+    size_t written; /* slices written so far */
+    bool stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct slice slots[SLICE_WINDOW];
+};
+
+static int render_slice(const pp_results *r, size_t k, pp_buf *b, struct rule_json *rj)
+{
+    int rc = 0;
+    size_t lo = k * SLICE_FINDINGS, hi = lo + SLICE_FINDINGS;
+    if (hi > r->n_findings)
+        hi = r->n_findings;
+    pp_buf_reset(b);
+    for (size_t i = lo; i < hi && !rc; i++) {
+        if (i)
+            pp_buf_puts(b, ",\n");
+        rc = finding_dump(&r->findings[i], b, rj);
+    }
+    return rc;
+}
+
+/* Renders one slice if one may be taken now (called and returns with mu held). */
+static bool render_one(struct render *rd, struct rule_json *rj)
+{
+    if (rd->stop || rd->next >= rd->n_slices || rd->next >= rd->written + SLICE_WINDOW)
+        return false;
+    size_t k = rd->next++;
+    struct slice *sl = &rd->slots[k % SLICE_WINDOW];
+    pthread_mutex_unlock(&rd->mu);
+    int rc = render_slice(rd->r, k, &sl->b, rj);
+    pthread_mutex_lock(&rd->mu);
+    sl->rc = rc;
+    if (rc)
+        snprintf(sl->err, sizeof(sl->err), "%s", pp_err_msg());
+    sl->k = k;
+    pthread_cond_broadcast(&rd->cv);
+    return true;
+}
+
+static void *render_thread(void *arg)
+{
+    struct render *rd = arg;
+    struct rule_json rj;
+    rule_json_init(&rj);
+    pthread_mutex_lock(&rd->mu);
+    while (!rd->stop && rd->next < rd->n_slices)
+        if (!render_one(rd, &rj))
+            pthread_cond_wait(&rd->cv, &rd->mu);
+    pthread_mutex_unlock(&rd->mu);
+    rule_json_free(&rj);
+    return NULL;
+}
+
+static int write_findings(const pp_results *r, FILE *out)
+{
+    struct render rd = {.r = r, .n_slices = (r->n_findings + SLICE_FINDINGS - 1) / SLICE_FINDINGS};
+    struct rule_json rj;
+    int rc = 0;
+    rule_json_init(&rj);
+    pthread_mutex_init(&rd.mu, NULL);
+    pthread_cond_init(&rd.cv, NULL);
+    for (size_t i = 0; i < SLICE_WINDOW; i++) {
+        pp_buf_init(&rd.slots[i].b, 0);
+        rd.slots[i].k = SIZE_MAX;
+    }
+    pthread_t th;
+    bool threaded = rd.n_slices > 1 && pthread_create(&th, NULL, render_thread, &rd) == 0;
+    pthread_mutex_lock(&rd.mu);
+    while (rd.written < rd.n_slices && !rc) {
+        struct slice *sl = &rd.slots[rd.written % SLICE_WINDOW];
+        if (sl->k != rd.written) { /* not rendered yet: render one (maybe it), or wait */
+            if (!render_one(&rd, &rj))
+                pthread_cond_wait(&rd.cv, &rd.mu);
+            continue;
+        }
+        pthread_mutex_unlock(&rd.mu);
+        if ((rc = sl->rc))
+            pp_err_set(rc, "%s", sl->err);
+        if (!rc && fwrite(sl->b.data, 1, sl->b.len, out) != sl->b.len)
+            rc = pp_err_set(PP_EIO, "report: write error");
+        pthread_mutex_lock(&rd.mu);
+        sl->k = SIZE_MAX;
+        rd.written++;
+        pthread_cond_broadcast(&rd.cv);
+    }
+    rd.stop = true;
+    pthread_cond_broadcast(&rd.cv);
+    pthread_mutex_unlock(&rd.mu);
+    if (threaded)
+        pthread_join(th, NULL);
+    for (size_t i = 0; i < SLICE_WINDOW; i++)
+        pp_buf_free(&rd.slots[i].b);
+    pthread_mutex_destroy(&rd.mu);
+    pthread_cond_destroy(&rd.cv);
+    rule_json_free(&rj);
+    return rc;
 }
 
 /* Writes `"key":` followed by v (consumed). */
@@ -371,23 +508,7 @@ int pp_report_json(const pp_report_input *in, FILE *out)
     }
 
     fputs(",\"findings\":[", out);
-    pp_buf fb;
-    pp_buf_init(&fb, 0);
-    struct rule_json rj = {0};
-    pp_buf_init(&rj.fw, 0);
-    pp_buf_init(&rj.rem, 0);
-    for (size_t i = 0; i < in->results->n_findings && !rc; i++) {
-        pp_buf_reset(&fb);
-        if (i)
-            pp_buf_puts(&fb, ",\n");
-        rc = finding_dump(&in->results->findings[i], &fb, &rj);
-        if (!rc && fwrite(fb.data, 1, fb.len, out) != fb.len)
-            rc = pp_err_set(PP_EIO, "report: write error");
-    }
-    pp_buf_free(&fb);
-    pp_buf_free(&rj.fw);
-    pp_buf_free(&rj.rem);
-    if (rc)
+    if ((rc = write_findings(in->results, out)))
         goto _exit;
     fputs("]}\n", out);
     if (ferror(out))

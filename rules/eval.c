@@ -2030,6 +2030,8 @@ static void eval_fixed_rule(struct estate *es, const pp_rule *rule, struct fvec 
  * 700 MB). */
 struct task {
     size_t first, n; /* its units are job.order[first .. first + n) */
+    bool joins;      /* reads the join indexes: waits until they are built */
+    size_t cost;     /* resources visited times rules: the largest tasks are taken first */
 };
 
 struct job {
@@ -2042,9 +2044,18 @@ struct job {
     struct unit *units;
     size_t n_units;
     struct unit **order; /* the units, grouped by task */
+    /* tasks[0 .. n_plain) do not read join indexes, the rest do; each part largest first, so
+     * that the last tasks taken are small and the workers finish together */
     struct task *tasks;
-    size_t n_tasks;
-    atomic_size_t next;
+    size_t n_tasks, n_plain;
+    atomic_size_t next_plain, next_joined;
+    /* The join indexes are built by the workers before they take tasks (the largest, 40,000
+     * security groups by id, takes as long as a tenth of the evaluation). A worker takes tasks
+     * that read them only once all are built, and others until then. */
+    atomic_size_t next_index;
+    atomic_size_t indexes_built;
+    pthread_mutex_t mu;
+    pthread_cond_t built;
 };
 
 static void estate_init(struct estate *es, const struct job *j)
@@ -2061,16 +2072,41 @@ static void estate_init(struct estate *es, const struct job *j)
     es->md = pcre2_match_data_create(16, NULL);
 }
 
+static const struct task *take_task(struct job *j, bool joined)
+{
+    size_t t = atomic_fetch_add(joined ? &j->next_joined : &j->next_plain, 1);
+    size_t lo = joined ? j->n_plain : 0, hi = joined ? j->n_tasks : j->n_plain;
+    return lo + t < hi ? &j->tasks[lo + t] : NULL;
+}
+
 static void *worker(void *arg)
 {
     struct job *j = arg;
     struct estate es;
     estate_init(&es, j);
     for (;;) {
-        size_t t = atomic_fetch_add(&j->next, 1);
-        if (t >= j->n_tasks)
+        size_t i = atomic_fetch_add(&j->next_index, 1);
+        if (i >= j->rs->n_jspecs)
             break;
-        const struct task *tk = &j->tasks[t];
+        jindex_build(&es, j->rs->jspecs[i], &j->idx[i]);
+        pthread_mutex_lock(&j->mu);
+        if (atomic_fetch_add(&j->indexes_built, 1) + 1 == j->rs->n_jspecs)
+            pthread_cond_broadcast(&j->built);
+        pthread_mutex_unlock(&j->mu);
+    }
+    for (;;) {
+        const struct task *tk = NULL;
+        if (atomic_load(&j->indexes_built) == j->rs->n_jspecs)
+            tk = take_task(j, true);
+        if (!tk && !(tk = take_task(j, false))) {
+            pthread_mutex_lock(&j->mu);
+            while (atomic_load(&j->indexes_built) < j->rs->n_jspecs)
+                pthread_cond_wait(&j->built, &j->mu);
+            pthread_mutex_unlock(&j->mu);
+            tk = take_task(j, true);
+        }
+        if (!tk)
+            break;
         struct unit *const *us = j->order + tk->first;
         switch (us[0]->rule->kind) {
         case PP_RULE_CHECK: {
@@ -2117,6 +2153,33 @@ static pp_rule_meta *meta_dup(const pp_rule_meta *m)
     return d;
 }
 
+/* Whether a condition, or one under it, reads a join index. */
+static bool cond_joins(const pp_cond *c)
+{
+    if (!c)
+        return false;
+    if (c->join || cond_joins(c->match))
+        return true;
+    for (size_t i = 0; i < c->n; i++)
+        if (cond_joins(c->kids[i]))
+            return true;
+    return false;
+}
+
+static bool rule_joins(const pp_rule *r)
+{
+    for (size_t i = 0; i < r->n_items; i++)
+        if ((r->wheres && cond_joins(r->wheres[i])) || (r->asserts && cond_joins(r->asserts[i])))
+            return true;
+    return false;
+}
+
+static int task_cmp(const void *a, const void *b)
+{
+    const struct task *x = a, *y = b;
+    return x->cost > y->cost ? -1 : x->cost < y->cost ? 1 : x->first < y->first ? -1 : 1;
+}
+
 static int thread_count(const pp_inventory *inv, size_t n_units)
 {
     const char *s = getenv("PARAPET_RULES_THREADS");
@@ -2156,42 +2219,63 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
                 (struct unit){which[i], c * CHUNK, (c + 1) * CHUNK, c + 1 == chunks, {0}};
         }
     }
-    /* tasks (see struct task): units of one type grouped, the others alone */
+    /* tasks (see struct task): units of one type grouped, the others alone; those that read
+     * join indexes after those that do not, so that the indexes are ready when they are reached */
     j.order = pp_xcalloc(j.n_units ? j.n_units : 1, sizeof(*j.order));
     j.tasks = pp_xcalloc(j.n_units ? j.n_units : 1, sizeof(*j.tasks));
     bool *taken = pp_xcalloc(j.n_units ? j.n_units : 1, sizeof(*taken));
+    bool *joins = pp_xcalloc(j.n_units ? j.n_units : 1, sizeof(*joins));
+    for (size_t u = 0; u < j.n_units; u++)
+        joins[u] = u && j.units[u].rule == j.units[u - 1].rule ? joins[u - 1]
+                                                               : rule_joins(j.units[u].rule);
     size_t n_order = 0;
-    for (size_t u = 0; u < j.n_units; u++) {
-        if (taken[u])
-            continue;
-        struct task *tk = &j.tasks[j.n_tasks++];
-        tk->first = n_order;
-        const pp_rule *r = j.units[u].rule;
-        for (size_t v = u; v < j.n_units; v++) {
-            const pp_rule *o = j.units[v].rule;
-            bool same = v == u ||
-                        (r->kind == PP_RULE_CHECK && o->kind == PP_RULE_CHECK &&
-                         o->type == r->type && j.units[v].lo == j.units[u].lo) ||
-                        (r->kind == PP_RULE_EXISTS && o->kind == PP_RULE_EXISTS &&
-                         o->type == r->type && o->per_region == r->per_region);
-            if (!taken[v] && same) {
-                taken[v] = true;
-                j.order[n_order++] = &j.units[v];
-                tk->n++;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t u = 0; u < j.n_units; u++) {
+            if (taken[u] || joins[u] != (pass == 1))
+                continue;
+            struct task *tk = &j.tasks[j.n_tasks++];
+            tk->first = n_order;
+            tk->joins = joins[u];
+            const pp_rule *r = j.units[u].rule;
+            size_t n_type = 0;
+            if (r->kind != PP_RULE_CHECK && r->kind != PP_RULE_EXISTS)
+                n_type = 1;
+            else
+                pp_inventory_of_type(inv, r->type->name, &n_type);
+            if (r->kind == PP_RULE_CHECK)
+                n_type = n_type > j.units[u].lo ? n_type - j.units[u].lo : 0;
+            if (r->kind == PP_RULE_CHECK && n_type > CHUNK)
+                n_type = CHUNK;
+            for (size_t v = u; v < j.n_units; v++) {
+                const pp_rule *o = j.units[v].rule;
+                bool same = v == u ||
+                            (r->kind == PP_RULE_CHECK && o->kind == PP_RULE_CHECK &&
+                             o->type == r->type && j.units[v].lo == j.units[u].lo) ||
+                            (r->kind == PP_RULE_EXISTS && o->kind == PP_RULE_EXISTS &&
+                             o->type == r->type && o->per_region == r->per_region);
+                if (!taken[v] && joins[v] == joins[u] && same) {
+                    taken[v] = true;
+                    j.order[n_order++] = &j.units[v];
+                    tk->n++;
+                }
             }
+            tk->cost = (n_type ? n_type : 1) * tk->n;
+            if (!joins[u])
+                j.n_plain = j.n_tasks;
         }
-    }
+    /* the order of the findings is the units', whatever order the tasks run in */
+    qsort(j.tasks, j.n_plain, sizeof(*j.tasks), task_cmp);
+    qsort(j.tasks + j.n_plain, j.n_tasks - j.n_plain, sizeof(*j.tasks), task_cmp);
     free(taken);
-    atomic_init(&j.next, 0);
+    free(joins);
+    atomic_init(&j.next_plain, 0);
+    atomic_init(&j.next_joined, 0);
+    atomic_init(&j.next_index, 0);
+    atomic_init(&j.indexes_built, 0);
+    pthread_mutex_init(&j.mu, NULL);
+    pthread_cond_init(&j.built, NULL);
     for (int i = 0; i < 2; i++)
         j.scopes[i] = assessed(inv, i == 1, &j.n_scopes[i]);
-    {
-        struct estate es;
-        estate_init(&es, &j);
-        for (size_t i = 0; i < rs->n_jspecs; i++)
-            jindex_build(&es, rs->jspecs[i], &j.idx[i]);
-        pcre2_match_data_free(es.md);
-    }
     int nt = thread_count(inv, j.n_tasks);
     pthread_t th[16];
     int started = 0;
@@ -2225,6 +2309,8 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
     }
     for (size_t i = 0; i < rs->n_jspecs; i++)
         jindex_free(&j.idx[i]);
+    pthread_mutex_destroy(&j.mu);
+    pthread_cond_destroy(&j.built);
     for (int i = 0; i < 2; i++)
         scopes_free(j.scopes[i], j.n_scopes[i]);
     free(j.idx);

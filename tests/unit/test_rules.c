@@ -1717,6 +1717,81 @@ static void rule_tests(void)
 
 /* ---- threads give the same findings in the same order --------------------------------------- */
 
+/* Join indexes are built by the workers, and tasks that read them wait for them: with joins,
+ * existence rules and plain rules together, any number of threads gives the findings of one. */
+static void determinism_with_joins(void)
+{
+    pp_ruleset *rs = load("- id: FLOW\n  title: t\n  description: d\n  severity: high\n"
+                          "  resource: AWS::EC2::VPC\n"
+                          "  assert:\n"
+                          "    any:\n"
+                          "      join: { type: AWS::EC2::FlowLog, on: ResourceId, equals: VpcId }\n"
+                          "      match: { path: FlowLogStatus, op: eq, value: ACTIVE }\n"
+                          "- id: SG-IN-VPC\n  title: t\n  description: d\n  severity: low\n"
+                          "  resource: AWS::EC2::SecurityGroup\n"
+                          "  assert:\n"
+                          "    any: { join: { type: AWS::EC2::VPC, on: VpcId, equals: VpcId } }\n"
+                          "- id: SG-NAMED\n  title: t\n  description: d\n  severity: low\n"
+                          "  resource: AWS::EC2::SecurityGroup\n"
+                          "  assert: { path: GroupName, op: regex, value: '^g-[0-9]*[02468]$' }\n"
+                          "- id: ONE-FLOWING\n  title: t\n  description: d\n  severity: low\n"
+                          "  resource: AWS::EC2::VPC\n  exists: region\n"
+                          "  assert:\n"
+                          "    any:\n"
+                          "      join: { type: AWS::EC2::FlowLog, on: ResourceId, equals: VpcId }\n"
+                          "      match: { path: FlowLogStatus, op: eq, value: ACTIVE }\n");
+    if (!rs)
+        return;
+    pp_buf b;
+    pp_buf_init(&b, 0);
+    pp_buf_putc(&b, '[');
+    for (int i = 0; i < 3000; i++)
+        pp_buf_printf(&b,
+                      "%s{'type': 'AWS::EC2::VPC', 'id': 'vpc-%d', 'doc': {'VpcId': 'vpc-%d'}}, "
+                      "{'type': 'AWS::EC2::FlowLog', 'id': 'fl-%d', 'doc': {'ResourceId': "
+                      "'vpc-%d', 'FlowLogStatus': '%s'}}, "
+                      "{'type': 'AWS::EC2::SecurityGroup', 'id': 'sg-%d', 'doc': {'GroupName': "
+                      "'g-%d', 'VpcId': 'vpc-%d'}}",
+                      i ? ", " : "", i, i, i, i, i % 3 ? "ACTIVE" : "FAILED", i, i,
+                      i % 5 ? i : i + 5000);
+    pp_buf_putc(&b, ']');
+    pp_inventory *iv = inv(pp_buf_cstr(&b));
+    pp_buf_free(&b);
+    pp_results *res[4] = {NULL};
+    const char *threads[4] = {"1", "2", "3", "16"};
+    for (int t = 0; t < 4; t++) {
+        setenv("PARAPET_RULES_THREADS", threads[t], 1);
+        CHECK_INT(pp_rules_eval(rs, iv, NOW, &res[t]), 0);
+    }
+    unsetenv("PARAPET_RULES_THREADS");
+    pp_results *a = res[0];
+    size_t fails[4] = {0};
+    for (size_t i = 0; i < a->n_findings; i++)
+        if (a->findings[i].status == PP_STATUS_FAIL)
+            fails[a->findings[i].rule == a->rules[0]   ? 0
+                  : a->findings[i].rule == a->rules[1] ? 1
+                  : a->findings[i].rule == a->rules[2] ? 2
+                                                       : 3]++;
+    CHECK_INT(a->n_findings, 9001);
+    CHECK_INT(fails[0], 1000); /* every third flow log FAILED */
+    CHECK_INT(fails[1], 600);  /* every fifth group names a VPC that does not exist */
+    CHECK_INT(fails[2], 1500); /* odd names */
+    CHECK_INT(fails[3], 0);    /* the region has an active one */
+    for (int t = 1; t < 4; t++) {
+        CHECK_INT(res[t]->n_findings, a->n_findings);
+        size_t diff = 0;
+        for (size_t i = 0; i < a->n_findings && i < res[t]->n_findings; i++)
+            diff += strcmp(a->findings[i].id, res[t]->findings[i].id) != 0 ||
+                    a->findings[i].status != res[t]->findings[i].status ||
+                    !pp_str_eq(a->findings[i].message, res[t]->findings[i].message);
+        CHECK_INT(diff, 0);
+    }
+    for (int t = 0; t < 4; t++)
+        pp_results_free(res[t]);
+    pp_inventory_free(iv);
+    pp_ruleset_free(rs);
+}
+
 static void determinism(void)
 {
     pp_ruleset *rs = load(SG_RULES);
@@ -1895,4 +1970,5 @@ static void docs_examples(void)
 PP_TEST_MAIN(TEST(yaml_positions), TEST(yaml_errors), TEST(lint_golden), TEST(lint_tests_required),
              TEST(operators), TEST(quantifiers), TEST(ports), TEST(nacls), TEST(iam), TEST(errors),
              TEST(unknowns), TEST(existence), TEST(joins), TEST(suppressions), TEST(overlays),
-             TEST(rule_tests), TEST(determinism), TEST(docs_examples), TEST(mutations))
+             TEST(rule_tests), TEST(determinism), TEST(determinism_with_joins), TEST(docs_examples),
+             TEST(mutations))
