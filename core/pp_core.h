@@ -79,6 +79,13 @@ int pp_buf_vprintf(pp_buf *b, const char *fmt, va_list ap) PP_PRINTF(2, 0);
 /* Appends s (n bytes, UTF-8) as a JSON string exactly as jansson writes it: `"` and `\` escaped,
  * \b \f \n \r \t short, other control characters as \u00XX, everything else as is. */
 int pp_buf_json_string(pp_buf *b, const char *s, size_t n);
+
+/* Binary documents (core/jbin.c): a JSON value in a compact tagged form that decodes without
+ * parsing text. Encoding appends to out; decoding checks everything and returns NULL, with why in
+ * err, on anything that is not exactly one well-formed value. */
+int pp_jbin_encode(const json_t *v, pp_buf *out);
+bool pp_jbin_is(const void *data, size_t len);
+json_t *pp_jbin_decode(const void *data, size_t len, char *err, size_t errlen);
 const char *pp_buf_cstr(const pp_buf *b); /* "" for an empty buffer */
 char *pp_buf_steal(pp_buf *b);            /* caller owns the string; buffer is reset */
 void pp_buf_reset(pp_buf *b);

@@ -103,7 +103,9 @@ typedef struct pp_store_filter {
     const char *region;
 } pp_store_filter;
 
-/* One stored resource as text, for streaming (borrowed, valid during the callback only). */
+/* One stored resource as text, for streaming (borrowed, valid during the callback only). The
+ * store keeps documents in binary form (core/jbin.c); pp_store_each_resource hands them over as
+ * JSON text as well, in document, so that callers never see the difference. */
 typedef struct pp_store_row {
     const char *type;
     const char *id;
@@ -113,6 +115,8 @@ typedef struct pp_store_row {
     const char *address;  /* NULL unless a plan resource */
     const char *document; /* compact JSON object, keys in the producer's order */
     size_t document_len;
+    const void *document_bin; /* the stored binary document, or NULL when stored as text */
+    size_t document_bin_len;
     const char *errors;       /* compact JSON object or NULL */
     const char *unknown;      /* compact JSON or NULL */
     const char *content_hash; /* SHA-256 hex of the canonical (sorted-key) document */

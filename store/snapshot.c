@@ -135,7 +135,10 @@ int pp_store_writer_add_resource(pp_store_writer *w, const pp_resource *r)
     if (!r->type || !r->id || !*r->id || !json_is_object(r->doc))
         return pp_err_set(PP_EINVAL, "resource %s %s: needs a type, an id and a document object",
                           r->type ? r->type : "(no type)", r->id ? r->id : "(no id)");
-    int rc = pp_store_dump_json(&w->doc, r->doc, false);
+    /* the document in binary form (core/jbin.c), which loads without parsing text; the hash is
+     * of the canonical text, so that it does not depend on how the document is stored */
+    pp_buf_reset(&w->doc);
+    int rc = pp_jbin_encode(r->doc, &w->doc);
     if (!rc)
         rc = pp_store_dump_json(&w->canon, r->doc, true);
     if (rc)
@@ -153,7 +156,7 @@ int pp_store_writer_add_resource(pp_store_writer *w, const pp_resource *r)
     pp_store_bind_text(s, 5, r->account);
     pp_store_bind_text(s, 6, r->region);
     pp_store_bind_text(s, 7, r->address);
-    sqlite3_bind_text(s, 8, w->doc.data, (int)w->doc.len, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 8, w->doc.data, (int)w->doc.len, SQLITE_STATIC);
     pp_store_bind_json(s, 9, r->errors);
     pp_store_bind_json(s, 10, r->unknown);
     sqlite3_bind_text(s, 11, hash, 64, SQLITE_STATIC);
@@ -472,8 +475,32 @@ int pp_store_snapshot_info(pp_store *st, int64_t snapshot, pp_snapshot_info *out
     return rc;
 }
 
-int pp_store_each_resource(pp_store *st, int64_t snapshot, const pp_store_filter *filter,
-                           int (*cb)(void *ud, const pp_store_row *row), void *ud)
+/* A stored document that will not decode is an error, never an empty document. */
+static int bad_document(const pp_store_row *row, const char *why)
+{
+    return pp_err_set(PP_EIO, "stored document of %s %s cannot be read: %s", row->type, row->id,
+                      why);
+}
+
+/* The binary document of row as the compact JSON text it was stored from, in text. */
+static int bin_to_text(pp_store_row *row, pp_buf *text)
+{
+    char err[128];
+    json_t *doc = pp_jbin_decode(row->document_bin, row->document_bin_len, err, sizeof(err));
+    if (!doc)
+        return bad_document(row, err);
+    int rc = pp_store_dump_json(text, doc, false);
+    json_decref(doc);
+    if (rc)
+        return rc;
+    row->document = text->data;
+    row->document_len = text->len;
+    return 0;
+}
+
+/* as_text: a document stored in binary form is handed over as JSON text too */
+static int each_resource(pp_store *st, int64_t snapshot, const pp_store_filter *filter,
+                         bool as_text, int (*cb)(void *ud, const pp_store_row *row), void *ud)
 {
     static const pp_store_filter none = {0};
     const pp_store_filter *f = filter ? filter : &none;
@@ -503,6 +530,8 @@ int pp_store_each_resource(pp_store *st, int64_t snapshot, const pp_store_filter
         sqlite3_bind_text(s, 3, f->account, -1, SQLITE_STATIC);
     if (f->region)
         sqlite3_bind_text(s, 4, f->region, -1, SQLITE_STATIC);
+    pp_buf text;
+    pp_buf_init(&text, 0);
     int src;
     while ((src = sqlite3_step(s)) == SQLITE_ROW) {
         pp_store_row row = {
@@ -512,13 +541,20 @@ int pp_store_each_resource(pp_store *st, int64_t snapshot, const pp_store_filter
             .account = (const char *)sqlite3_column_text(s, 3),
             .region = (const char *)sqlite3_column_text(s, 4),
             .address = (const char *)sqlite3_column_text(s, 5),
-            .document = (const char *)sqlite3_column_text(s, 6),
             .errors = (const char *)sqlite3_column_text(s, 7),
             .unknown = (const char *)sqlite3_column_text(s, 8),
             .content_hash = (const char *)sqlite3_column_text(s, 9),
             .seq = sqlite3_column_int64(s, 10),
         };
-        row.document_len = (size_t)sqlite3_column_bytes(s, 6);
+        if (sqlite3_column_type(s, 6) == SQLITE_BLOB) {
+            row.document_bin = sqlite3_column_blob(s, 6);
+            row.document_bin_len = (size_t)sqlite3_column_bytes(s, 6);
+            if (as_text && (rc = bin_to_text(&row, &text)))
+                break;
+        } else { /* stored as JSON text by parapet before 0.1.0's binary documents */
+            row.document = (const char *)sqlite3_column_text(s, 6);
+            row.document_len = (size_t)sqlite3_column_bytes(s, 6);
+        }
         rc = cb(ud, &row);
         if (rc)
             break;
@@ -526,7 +562,14 @@ int pp_store_each_resource(pp_store *st, int64_t snapshot, const pp_store_filter
     if (!rc && src != SQLITE_DONE)
         rc = pp_store_sql_error(st, src, "read resources");
     sqlite3_finalize(s);
+    pp_buf_free(&text);
     return rc;
+}
+
+int pp_store_each_resource(pp_store *st, int64_t snapshot, const pp_store_filter *filter,
+                           int (*cb)(void *ud, const pp_store_row *row), void *ud)
+{
+    return each_resource(st, snapshot, filter, true, cb, ud);
 }
 
 static json_t *parse_text(const char *text)
@@ -547,6 +590,7 @@ struct pending {
     pp_resource *r; /* everything but the document and side objects */
     char *doc, *errors, *unknown;
     size_t doc_len;
+    bool bin;       /* doc is a binary document, else JSON text */
     json_t *parsed; /* filled by a parser thread */
 };
 
@@ -577,7 +621,8 @@ static void *parse_slices(void *arg)
         size_t hi = lo + LOAD_SLICE < bt->n ? lo + LOAD_SLICE : bt->n;
         for (size_t i = lo; i < hi; i++) {
             struct pending *p = &bt->rows[i];
-            p->parsed = json_loadb(p->doc, p->doc_len, 0, NULL);
+            p->parsed = p->bin ? pp_jbin_decode(p->doc, p->doc_len, NULL, 0)
+                               : json_loadb(p->doc, p->doc_len, 0, NULL);
             p->r->errors = parse_text(p->errors);
             p->r->unknown = parse_text(p->unknown);
         }
@@ -606,9 +651,13 @@ static void batch_commit(struct loader *l, struct batch *bt)
     }
     for (size_t i = 0; i < bt->n; i++) {
         struct pending *p = &bt->rows[i];
-        if (!l->rc && !json_is_object(p->parsed))
-            l->rc = pp_err_set(PP_EIO, "stored document of %s %s is not a JSON object", p->r->type,
-                               p->r->id);
+        if (!l->rc && !json_is_object(p->parsed)) {
+            char why[128] = "not a JSON object";
+            if (p->bin && !p->parsed)
+                json_decref(pp_jbin_decode(p->doc, p->doc_len, why, sizeof(why)));
+            pp_store_row row = {.type = p->r->type, .id = p->r->id};
+            l->rc = bad_document(&row, why);
+        }
         if (l->rc) {
             json_decref(p->parsed);
             pp_resource_free(p->r);
@@ -643,8 +692,11 @@ static int load_row(void *ud, const pp_store_row *row)
     p->r = pp_resource_new(row->type, row->id, row->arn, row->account, row->region, NULL);
     p->r->store_id = row->seq;
     p->r->address = row->address ? pp_xstrdup(row->address) : NULL;
-    p->doc = pp_xstrndup(row->document, row->document_len);
-    p->doc_len = row->document_len;
+    p->bin = row->document_bin != NULL;
+    p->doc_len = p->bin ? row->document_bin_len : row->document_len;
+    p->doc = pp_xmalloc(p->doc_len + 1);
+    memcpy(p->doc, p->bin ? row->document_bin : row->document, p->doc_len);
+    p->doc[p->doc_len] = '\0';
     p->errors = pp_xstrdup(row->errors);
     p->unknown = pp_xstrdup(row->unknown);
     p->parsed = NULL;
@@ -717,7 +769,7 @@ int pp_store_load_inventory(pp_store *st, int64_t snapshot, const pp_store_filte
     inv = pp_inventory_new(kind);
     struct loader *l = pp_xcalloc(1, sizeof(*l));
     l->inv = inv;
-    rc = pp_store_each_resource(st, snapshot, filter, load_row, l);
+    rc = each_resource(st, snapshot, filter, false, load_row, l);
     /* the last partial batch and the one in flight; also frees what a failed walk left pending */
     if (rc && !l->rc)
         l->rc = rc;

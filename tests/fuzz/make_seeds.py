@@ -438,6 +438,62 @@ def jsonl_seeds():
     put("jsonl", "dup.jsonl", (json.dumps(line) + "\n") * 2)
 
 
+# ---- binary documents (core/jbin.c) -----------------------------------------------------------
+def jbin_varint(n):
+    out = bytearray()
+    while True:
+        c = n & 0x7F
+        n >>= 7
+        out.append(c | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def jbin_value(v):
+    import struct
+    if v is None:
+        return b"n"
+    if v is True:
+        return b"t"
+    if v is False:
+        return b"f"
+    if isinstance(v, int):
+        return b"i" + jbin_varint(((v << 1) ^ (-1 if v < 0 else 0)) & 0xFFFFFFFFFFFFFFFF)
+    if isinstance(v, float):
+        return b"d" + struct.pack("<d", v)
+    if isinstance(v, str):
+        b = v.encode()
+        return b"s" + jbin_varint(len(b)) + b
+    if isinstance(v, list):
+        return b"a" + jbin_varint(len(v)) + b"".join(jbin_value(x) for x in v)
+    out = b"o" + jbin_varint(len(v))
+    for k, x in v.items():
+        kb = k.encode()
+        out += jbin_varint(len(kb)) + kb + jbin_value(x)
+    return out
+
+
+def jbin_seeds():
+    doc = {"GroupId": "sg-1", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+           "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}], "Tags": [], "Owner": None, "Ok": True,
+           "No": False, "Ratio": 0.5, "Neg": -9223372036854775808, "Big": 9223372036854775807,
+           "Unicode": "caf\u00e9 \u2713 \U0001F600", "Nul": "a\u0000b"}
+    good = b"J\x01" + jbin_value(doc)
+    put("jbin", "sg.bin", good)
+    put("jbin", "scalars.bin", b"J\x01" + jbin_value([None, True, False, 0, -1, 1.25, "", {}, []]))
+    put("jbin", "deep.bin", b"J\x01" + b"a\x01" * 3000 + b"n")  # past the depth limit
+    put("jbin", "truncated.bin", good[:len(good) // 2])
+    put("jbin", "trailing.bin", good + b"n")
+    put("jbin", "bad-tag.bin", b"J\x01x")
+    put("jbin", "bad-magic.bin", b"J\x02n")
+    put("jbin", "huge-count.bin", b"J\x01a\xff\xff\xff\xff\xff\xff\xff\xff\x7f")
+    put("jbin", "long-varint.bin", b"J\x01i" + b"\xff" * 11)
+    put("jbin", "nan.bin", b"J\x01d\x00\x00\x00\x00\x00\x00\xf8\x7f")
+    put("jbin", "bad-utf8.bin", b"J\x01s\x02\xc3\x28")
+    put("jbin", "nul-key.bin", b"J\x01o\x01\x03a\x00bn")
+    put("jbin", "dup-key.bin", b"J\x01o\x02\x01an\x01at")
+
+
 def main():
     yaml_seeds()
     rule_seeds()
@@ -448,6 +504,7 @@ def main():
     ini_seeds()
     plan_seeds()
     jsonl_seeds()
+    jbin_seeds()
 
 
 if __name__ == "__main__":

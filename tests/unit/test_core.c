@@ -2,6 +2,10 @@
 #include "pp_core.h"
 #include "pp_test.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 static void buf_limits(void)
 {
     pp_buf b;
@@ -146,5 +150,150 @@ static void type_paths(void)
     CHECK(pp_type_find("AWS::Nope") == NULL);
 }
 
+/* ---- binary documents ----------------------------------------------------------------------- */
+
+static json_t *jbin_roundtrip(const json_t *v, pp_buf *b)
+{
+    pp_buf_reset(b);
+    if (pp_jbin_encode(v, b) != 0)
+        return NULL;
+    char err[128] = "";
+    json_t *back = pp_jbin_decode(b->data, b->len, err, sizeof(err));
+    if (!back)
+        fprintf(stderr, "decode: %s\n", err);
+    return back;
+}
+
+static void jbin_values(void)
+{
+    json_error_t je;
+    json_t *v = json_loads(
+        "{\"GroupId\": \"sg-1\", \"n\": [0, 1, -1, 63, 64, -64, -65, 127, 128, 16384, "
+        "9223372036854775807, -9223372036854775808], \"r\": [0.5, -1e300, 3.0, 1e-300], "
+        "\"s\": [\"\", \"caf\\u00e9\", \"\\ud83d\\ude00\", \"a\\u0000b\"], \"b\": [true, false, "
+        "null], "
+        "\"nest\": {\"a\": [], \"o\": {}, \"deep\": [[[[{\"x\": 1}]]]]}, \"zkey\": 1, \"akey\": 2, "
+        "\"\": \"empty key\"}",
+        JSON_ALLOW_NUL, &je);
+    CHECK(v != NULL);
+    pp_buf b;
+    pp_buf_init(&b, 0);
+    json_t *back = jbin_roundtrip(v, &b);
+    CHECK(back != NULL && json_equal(back, v));
+    /* members keep their order: the producer's order is what export prints */
+    char *t1 = json_dumps(v, JSON_COMPACT), *t2 = back ? json_dumps(back, JSON_COMPACT) : NULL;
+    CHECK_STR(t2, t1);
+    free(t1);
+    free(t2);
+    json_decref(back);
+    /* scalars at the top too */
+    json_t *scalars[] = {json_null(), json_true(), json_integer(-5), json_real(2.5),
+                         json_string("x")};
+    for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
+        back = jbin_roundtrip(scalars[i], &b);
+        CHECK(back != NULL && json_equal(back, scalars[i]));
+        json_decref(back);
+        json_decref(scalars[i]);
+    }
+    /* a key with a NUL byte cannot come back from JSON text, so it is not written */
+    json_t *o = json_object();
+    json_object_setn_new(o, "a\0b", 3, json_true());
+    pp_buf_reset(&b);
+    CHECK_INT(pp_jbin_encode(o, &b), PP_EINVAL);
+    json_decref(o);
+    /* every proper prefix of a document is refused, with a reason, never a crash */
+    pp_buf_reset(&b);
+    CHECK_INT(pp_jbin_encode(v, &b), 0);
+    size_t refused = 0;
+    for (size_t n = 0; n < b.len; n++) {
+        char err[128] = "";
+        json_t *cut = pp_jbin_decode(b.data, n, err, sizeof(err));
+        refused += !cut && err[0];
+        json_decref(cut);
+    }
+    CHECK_INT(refused, b.len);
+    json_decref(v);
+    pp_buf_free(&b);
+}
+
+static void jbin_hostile(void)
+{
+    static const struct {
+        const char *bytes;
+        size_t len;
+        const char *why;
+    } cases[] = {
+        /* literals split after each \x escape: C would read a following hex digit into it */
+        {"", 0, "not a binary document"},
+        {"J\x02"
+         "n",
+         3, "not a binary document"},
+        {"{}", 2, "not a binary document"},
+        {"J\x01"
+         "nn",
+         4, "bytes after the document at byte 3"},
+        {"J\x01"
+         "x",
+         3, "unknown tag"},
+        {"J\x01"
+         "a\xff\xff\xff\xff\xff\xff\xff\xff\x7f",
+         12, "length past the end"},
+        {"J\x01"
+         "i\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f",
+         13, "number too large"},
+        {"J\x01"
+         "d\x00\x00\x00\x00\x00\x00\xf8\x7f",
+         11, "not a JSON number"},
+        {"J\x01"
+         "s\x02\xc3\x28",
+         6, "string not UTF-8"},
+        {"J\x01"
+         "o\x01\x02\xc3\x28"
+         "n",
+         8, "key not UTF-8"},
+        {"J\x01"
+         "o\x01\x03"
+         "a\x00"
+         "bn",
+         9, "key with a NUL byte"},
+        {"J\x01"
+         "o\x02\x01"
+         "an",
+         7, "length past the end"},
+        {"J\x01"
+         "s\x05"
+         "ab",
+         6, "length past the end"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char err[128] = "";
+        json_t *v = pp_jbin_decode(cases[i].bytes, cases[i].len, err, sizeof(err));
+        CHECK(v == NULL);
+        if (!strstr(err, cases[i].why))
+            CHECK_STR(err, cases[i].why);
+        json_decref(v);
+    }
+    /* nesting past jansson's own limit */
+    pp_buf b;
+    pp_buf_init(&b, 0);
+    pp_buf_append(&b, "J\x01", 2);
+    for (int i = 0; i < 3000; i++)
+        pp_buf_append(&b, "a\x01", 2);
+    pp_buf_putc(&b, 'n');
+    char err[128] = "";
+    CHECK(pp_jbin_decode(b.data, b.len, err, sizeof(err)) == NULL);
+    CHECK(strstr(err, "nested too deeply") != NULL);
+    /* a duplicate key keeps the last value, as JSON text does */
+    json_t *dup = pp_jbin_decode("J\x01"
+                                 "o\x02\x01"
+                                 "an\x01"
+                                 "at",
+                                 10, NULL, 0);
+    CHECK(json_is_true(json_object_get(dup, "a")));
+    CHECK_INT(json_object_size(dup), 1);
+    json_decref(dup);
+    pp_buf_free(&b);
+}
+
 PP_TEST_MAIN(TEST(buf_limits), TEST(parse_long), TEST(split), TEST(time_parse), TEST(redaction),
-             TEST(inventory), TEST(type_paths))
+             TEST(inventory), TEST(type_paths), TEST(jbin_values), TEST(jbin_hostile))
