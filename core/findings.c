@@ -63,13 +63,16 @@ pp_results *pp_results_new(void)
 
 static void finding_clear(pp_finding *f)
 {
-    free(f->res_type);
-    free(f->res_id);
-    free(f->res_arn);
-    free(f->account);
-    free(f->region);
-    free(f->address);
-    free(f->message);
+    if (!f->borrowed) {
+        free(f->res_type);
+        free(f->res_id);
+        free(f->res_arn);
+        free(f->account);
+        free(f->region);
+        free(f->address);
+    }
+    if (!f->static_message)
+        free(f->message);
     json_decref(f->evidence);
     json_decref(f->suppression);
 }
@@ -111,19 +114,18 @@ pp_finding *pp_results_add(pp_results *r, const pp_rule_meta *rule)
 void pp_finding_set_id(pp_finding *f)
 {
     /* NUL separators keep "a"+"bc" and "ab"+"c" apart. */
-    const char *parts[] = {
+    const void *parts[] = {
         f->rule ? f->rule->id : "", f->res_type, f->account, f->region, f->res_id, f->address};
-    pp_buf b;
-    pp_buf_init(&b, 0);
+    size_t lens[sizeof(parts) / sizeof(parts[0])];
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-        pp_buf_puts(&b, parts[i] ? parts[i] : "");
-        pp_buf_append(&b, "", 1);
+        if (!parts[i])
+            parts[i] = "";
+        lens[i] = strlen(parts[i]);
     }
     char hex[65];
-    pp_sha256_hex(b.data, b.len, hex);
+    pp_sha256_parts_hex(parts, lens, sizeof(parts) / sizeof(parts[0]), true, hex);
     memcpy(f->id, hex, 40);
     f->id[40] = '\0';
-    pp_buf_free(&b);
 }
 
 const pp_rule_meta *pp_results_rule(const pp_results *r, const char *id)

@@ -108,6 +108,9 @@ bool pp_str_list_has(const char *list, const char *item);
 void pp_hex(const unsigned char *in, size_t n, char *out);
 /* SHA-256 hex digest (65 bytes with NUL). */
 void pp_sha256_hex(const void *data, size_t len, char out[65]);
+/* The digest of n byte strings one after another, each followed by a NUL byte if nul_after. */
+void pp_sha256_parts_hex(const void *const *parts, const size_t *lens, size_t n, bool nul_after,
+                         char out[65]);
 
 /* ---- logging and redaction -----------------------------------------------------------------
  * Libraries log through pp_log(); only cli/ installs a sink that writes anywhere. Every line
@@ -296,6 +299,11 @@ typedef struct pp_finding {
     /* The evaluated resource (borrowed from the inventory), or NULL for findings about an account
      * or region; the store keeps a plain PASS as a reference to its resource row. */
     const pp_resource *resource;
+    /* The evaluator does not copy what it already has, for a quarter of a million findings:
+     * borrowed: res_type .. address are resource's own strings (so live as long as it does);
+     * static_message: message is a string constant. Neither is freed with the finding. */
+    bool borrowed;
+    bool static_message;
 } pp_finding;
 
 /* The outcome of one evaluation: the rules that ran and every (rule, resource) finding. */

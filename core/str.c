@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,9 +137,52 @@ static void sha256_fetch(void)
 
 void pp_sha256_hex(const void *data, size_t len, char out[65])
 {
+    pp_sha256_parts_hex(&data, &len, 1, false, out);
+}
+
+/* One digest context per thread, made once: creating and freeing one per digest was most of the
+ * cost of a finding id. The key's destructor frees it when the thread ends. */
+static pthread_key_t sha256_ctx_key;
+static pthread_once_t sha256_ctx_once = PTHREAD_ONCE_INIT;
+
+static void sha256_ctx_free(void *ctx)
+{
+    EVP_MD_CTX_free(ctx);
+}
+
+static void sha256_ctx_key_make(void)
+{
+    pthread_key_create(&sha256_ctx_key, sha256_ctx_free);
+}
+
+static EVP_MD_CTX *sha256_ctx(void)
+{
+    pthread_once(&sha256_ctx_once, sha256_ctx_key_make);
+    EVP_MD_CTX *ctx = pthread_getspecific(sha256_ctx_key);
+    if (!ctx && (ctx = EVP_MD_CTX_new()) && pthread_setspecific(sha256_ctx_key, ctx) != 0) {
+        EVP_MD_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
+void pp_sha256_parts_hex(const void *const *parts, const size_t *lens, size_t n, bool nul_after,
+                         char out[65])
+{
     unsigned char md[32];
     unsigned int mdlen = 0;
     pthread_once(&sha256_once, sha256_fetch);
-    EVP_Digest(data, len, md, &mdlen, sha256_md ? sha256_md : EVP_sha256(), NULL);
+    const EVP_MD *alg = sha256_md ? sha256_md : EVP_sha256();
+    EVP_MD_CTX *ctx = sha256_ctx();
+    if (!ctx || !EVP_DigestInit_ex2(ctx, alg, NULL)) { /* only when memory ran out */
+        fputs("parapet: out of memory (sha256)\n", stderr);
+        abort();
+    }
+    for (size_t i = 0; i < n; i++) {
+        EVP_DigestUpdate(ctx, parts[i], lens[i]);
+        if (nul_after)
+            EVP_DigestUpdate(ctx, "", 1);
+    }
+    EVP_DigestFinal_ex(ctx, md, &mdlen);
     pp_hex(md, 32, out);
 }

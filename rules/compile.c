@@ -64,6 +64,7 @@ static void add_seg(pp_path *p, enum pp_seg_kind kind, const char *key, size_t k
     memset(s, 0, sizeof(*s));
     s->kind = kind;
     s->key = key ? pp_xstrndup(key, klen) : NULL;
+    s->key_len = key ? strlen(s->key) : 0;
     s->index = index;
 }
 

@@ -372,8 +372,8 @@ static void walk_rec(struct walk *w, size_t i, const json_t *v, const json_t *un
             walk_error(w, i, what);
             return;
         }
-        walk_rec(w, i + 1, json_object_get(v, s->key),
-                 json_is_object(unk) ? json_object_get(unk, s->key) : NULL);
+        walk_rec(w, i + 1, json_object_getn(v, s->key, s->key_len),
+                 json_is_object(unk) ? json_object_getn(unk, s->key, s->key_len) : NULL);
         return;
     }
     case PP_SEG_EACH: {
@@ -1600,8 +1600,8 @@ struct fvec {
     size_t n, cap;
 };
 
-static pp_finding *fv_add(struct fvec *fv, const char *type, const char *id, const char *arn,
-                          const char *account, const char *region, const char *address)
+/* A new zeroed finding at the end of fv. */
+static pp_finding *fv_new(struct fvec *fv)
 {
     if (fv->n == fv->cap) {
         fv->cap = fv->cap ? fv->cap * 2 : 16;
@@ -1609,12 +1609,34 @@ static pp_finding *fv_add(struct fvec *fv, const char *type, const char *id, con
     }
     pp_finding *f = &fv->v[fv->n++];
     memset(f, 0, sizeof(*f));
+    return f;
+}
+
+static pp_finding *fv_add(struct fvec *fv, const char *type, const char *id, const char *arn,
+                          const char *account, const char *region, const char *address)
+{
+    pp_finding *f = fv_new(fv);
     f->res_type = pp_xstrdup(type);
     f->res_id = pp_xstrdup(id);
     f->res_arn = pp_xstrdup(arn);
     f->account = pp_xstrdup(account);
     f->region = pp_xstrdup(region);
     f->address = pp_xstrdup(address);
+    return f;
+}
+
+/* A finding about r that borrows r's strings rather than copying them (see pp_finding). */
+static pp_finding *fv_add_on(struct fvec *fv, const pp_resource *r)
+{
+    pp_finding *f = fv_new(fv);
+    f->res_type = r->type;
+    f->res_id = r->id;
+    f->res_arn = r->arn;
+    f->account = r->account;
+    f->region = r->region;
+    f->address = r->address;
+    f->resource = r;
+    f->borrowed = true;
     return f;
 }
 
@@ -1718,11 +1740,11 @@ static void eval_check_one(struct estate *es, const pp_rule *rule, const pp_reso
     int st = eval_resource(es, r, rule->wheres[0], rule->asserts[0], true, &ev);
     if (st < 0)
         return;
-    pp_finding *f = fv_add(out, r->type, r->id, r->arn, r->account, r->region, r->address);
-    f->resource = r;
-    if (st == PP_STATUS_PASS)
-        finish(f, st, pp_xstrdup("compliant"), NULL);
-    else if (st == PP_STATUS_FAIL)
+    pp_finding *f = fv_add_on(out, r);
+    if (st == PP_STATUS_PASS) {
+        finish(f, st, (char *)"compliant", NULL);
+        f->static_message = true;
+    } else if (st == PP_STATUS_FAIL)
         finish(f, st, ev_message(ev, rule->meta->title), ev);
     else
         finish(f, st, pp_xstrdup(es->msg[0] ? es->msg : "could not be evaluated"),

@@ -107,6 +107,7 @@ enum pp_seg_kind { PP_SEG_KEY = 0, PP_SEG_EACH, PP_SEG_INDEX };
 typedef struct pp_pseg {
     enum pp_seg_kind kind;
     char *key; /* PP_SEG_KEY */
+    size_t key_len;
     long index;
     bool promote; /* PP_SEG_EACH after an IAM single-or-list key: a lone value is a list of one */
 } pp_pseg;

@@ -150,6 +150,24 @@ static void type_paths(void)
     CHECK(pp_type_find("AWS::Nope") == NULL);
 }
 
+/* A digest of parts is the digest of their concatenation (NUL after each when asked), on any
+ * thread's reused context. */
+static void sha256_parts(void)
+{
+    char whole[65], parts[65];
+    pp_sha256_hex("", 0, whole);
+    CHECK_STR(whole, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    pp_sha256_hex("abc", 3, whole);
+    CHECK_STR(whole, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const void *p[] = {"ab", "", "c"};
+    size_t n[] = {2, 0, 1};
+    pp_sha256_parts_hex(p, n, 3, false, parts);
+    CHECK_STR(parts, whole);
+    pp_sha256_hex("ab\0\0c\0", 6, whole);
+    pp_sha256_parts_hex(p, n, 3, true, parts);
+    CHECK_STR(parts, whole);
+}
+
 /* ---- binary documents ----------------------------------------------------------------------- */
 
 static json_t *jbin_roundtrip(const json_t *v, pp_buf *b)
@@ -296,4 +314,5 @@ static void jbin_hostile(void)
 }
 
 PP_TEST_MAIN(TEST(buf_limits), TEST(parse_long), TEST(split), TEST(time_parse), TEST(redaction),
-             TEST(inventory), TEST(type_paths), TEST(jbin_values), TEST(jbin_hostile))
+             TEST(inventory), TEST(type_paths), TEST(sha256_parts), TEST(jbin_values),
+             TEST(jbin_hostile))
