@@ -2076,6 +2076,10 @@ struct job {
      * that read them only once all are built, and others until then. */
     atomic_size_t next_index;
     atomic_size_t indexes_built;
+    /* The worker that finishes the last task that reads them frees the indexes, while the other
+     * goes on with the rest (freeing them after the workers was a serial 0.02 s). */
+    atomic_size_t joined_done;
+    bool indexes_freed;
     pthread_mutex_t mu;
     pthread_cond_t built;
 };
@@ -2148,6 +2152,11 @@ static void *worker(void *arg)
         default:
             eval_fixed_rule(&es, us[0]->rule, &us[0]->out);
             break;
+        }
+        if (tk->joins && atomic_fetch_add(&j->joined_done, 1) + 1 == j->n_tasks - j->n_plain) {
+            for (size_t i = 0; i < j->rs->n_jspecs; i++)
+                jindex_free(&j->idx[i]);
+            j->indexes_freed = true; /* read after pthread_join */
         }
         /* ids depend on the rule id only, so the ruleset's meta will do until the merge */
         for (size_t k = 0; k < tk->n; k++)
@@ -2294,6 +2303,7 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
     atomic_init(&j.next_joined, 0);
     atomic_init(&j.next_index, 0);
     atomic_init(&j.indexes_built, 0);
+    atomic_init(&j.joined_done, 0);
     pthread_mutex_init(&j.mu, NULL);
     pthread_cond_init(&j.built, NULL);
     for (int i = 0; i < 2; i++)
@@ -2329,7 +2339,7 @@ int pp_rules_eval_some(const pp_ruleset *rs, const pp_rule *const *which, size_t
         }
         free(j.units[u].out.v);
     }
-    for (size_t i = 0; i < rs->n_jspecs; i++)
+    for (size_t i = 0; !j.indexes_freed && i < rs->n_jspecs; i++)
         jindex_free(&j.idx[i]);
     pthread_mutex_destroy(&j.mu);
     pthread_cond_destroy(&j.built);
