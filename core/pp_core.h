@@ -79,6 +79,8 @@ int pp_buf_vprintf(pp_buf *b, const char *fmt, va_list ap) PP_PRINTF(2, 0);
 /* Appends s (n bytes, UTF-8) as a JSON string exactly as jansson writes it: `"` and `\` escaped,
  * \b \f \n \r \t short, other control characters as \u00XX, everything else as is. */
 int pp_buf_json_string(pp_buf *b, const char *s, size_t n);
+/* Appends v in jansson's compact form (JSON_COMPACT | JSON_ENCODE_ANY), byte for byte. */
+int pp_buf_json_value(pp_buf *b, const json_t *v);
 
 /* Binary documents (core/jbin.c): a JSON value in a compact tagged form that decodes without
  * parsing text. Encoding appends to out; decoding checks everything and returns NULL, with why in

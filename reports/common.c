@@ -225,73 +225,16 @@ json_t *rep_jtime(time_t t)
     return json_string(buf);
 }
 
-static int dump_to_buf(const char *buffer, size_t size, void *data)
-{
-    return pp_buf_append(data, buffer, size) ? -1 : 0;
-}
-
-int rep_dumpb(json_t *v, pp_buf *b, int depth)
-{
-    if (depth > 2048)
-        return pp_err_set(PP_EINVAL, "report: value nested too deeply");
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        const char *k;
-        json_t *x;
-        bool first = true;
-        int rc = pp_buf_putc(b, '{');
-        json_object_foreach(v, k, x)
-        {
-            if (!rc && !first)
-                rc = pp_buf_putc(b, ',');
-            first = false;
-            if (!rc)
-                rc = pp_buf_json_string(b, k, strlen(k));
-            if (!rc)
-                rc = pp_buf_putc(b, ':');
-            if (!rc)
-                rc = rep_dumpb(x, b, depth + 1);
-            if (rc)
-                return rc;
-        }
-        return pp_buf_putc(b, '}');
-    }
-    case JSON_ARRAY: {
-        int rc = pp_buf_putc(b, '[');
-        for (size_t i = 0; !rc && i < json_array_size(v); i++) {
-            if (i)
-                rc = pp_buf_putc(b, ',');
-            if (!rc)
-                rc = rep_dumpb(json_array_get(v, i), b, depth + 1);
-        }
-        return rc ? rc : pp_buf_putc(b, ']');
-    }
-    case JSON_STRING:
-        return pp_buf_json_string(b, json_string_value(v), json_string_length(v));
-    case JSON_INTEGER:
-        return pp_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    case JSON_TRUE:
-        return pp_buf_puts(b, "true");
-    case JSON_FALSE:
-        return pp_buf_puts(b, "false");
-    case JSON_NULL:
-        return pp_buf_puts(b, "null");
-    default: /* reals are rare here: let jansson format them, its way */
-        return json_dump_callback(v, dump_to_buf, b, JSON_COMPACT | JSON_ENCODE_ANY) ? PP_EINVAL
-                                                                                     : 0;
-    }
-}
-
 /* jansson's json_dumpf makes one fwrite per token and escapes through a callback per piece; a
- * report of 200,000 findings spent most of its time there. Dump each value into memory with the
- * serializer above and write it at once. */
+ * report of 200,000 findings spent most of its time there. Dump each value into memory
+ * (pp_buf_json_value) and write it at once. */
 int rep_dumpf(json_t *v, FILE *out)
 {
     static _Thread_local pp_buf b;
     if (!b.max)
         pp_buf_init(&b, 0);
     pp_buf_reset(&b);
-    if (rep_dumpb(v, &b, 0) || fwrite(b.data, 1, b.len, out) != b.len || ferror(out))
+    if (pp_buf_json_value(&b, v) || fwrite(b.data, 1, b.len, out) != b.len || ferror(out))
         return pp_err_set(PP_EIO, "report: write error");
     if (b.cap > (1 << 20)) /* do not keep a huge value's buffer for the rest of the run */
         pp_buf_free(&b);

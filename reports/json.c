@@ -216,7 +216,7 @@ static json_t *finding_obj(const pp_finding *f)
 static int put_json(pp_buf *b, json_t *v)
 {
     json_t *c = rep_jclean(v);
-    int rc = rep_dumpb(c, b, 0);
+    int rc = pp_buf_json_value(b, c);
     json_decref(c);
     return rc;
 }

@@ -160,7 +160,5 @@ int pp_report_junit(const pp_report_input *in, FILE *out);
 
 /* Writes a JSON value compactly to out; PP_EIO on a write error. */
 int rep_dumpf(json_t *v, FILE *out);
-/* Appends v in jansson's compact form (JSON_COMPACT | JSON_ENCODE_ANY), byte for byte. */
-int rep_dumpb(json_t *v, pp_buf *b, int depth);
 
 #endif

@@ -88,10 +88,13 @@ int pp_store_bind_json(sqlite3_stmt *s, int i, const json_t *v)
 {
     if (!v || json_is_null(v))
         return sqlite3_bind_null(s, i);
-    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (!text)
-        return SQLITE_NOMEM;
-    return sqlite3_bind_text(s, i, text, -1, free);
+    pp_buf b; /* the same text as json_dumps, without its callback per piece */
+    pp_buf_init(&b, 0);
+    if (pp_buf_json_value(&b, v)) {
+        pp_buf_free(&b);
+        return SQLITE_TOOBIG;
+    }
+    return sqlite3_bind_text(s, i, b.data, (int)b.len, free); /* SQLite frees b.data */
 }
 
 char *pp_store_col_str(sqlite3_stmt *s, int i)
