@@ -214,7 +214,6 @@ static int json_value(pp_buf *b, const json_t *v, int depth)
     }
 }
 
-
 int pp_buf_json_value(pp_buf *b, const json_t *v)
 {
     return json_value(b, v, 0);

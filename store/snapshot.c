@@ -584,19 +584,26 @@ static json_t *parse_text(const char *text)
  * of the time parsing it does, so this thread then takes its share of the parsing too: a batch is
  * parsed in slices that whichever thread is free takes. */
 #define LOAD_BATCH 4096
+#define LOAD_BYTES ((size_t)16 << 20) /* or fewer rows, when documents are large */
 #define LOAD_SLICE 128
 
+/* A row as read: its fields are copied into the batch's bytes, one after the other, and the
+ * resource is made from them by a parser thread, so that this thread only reads. */
+enum { F_TYPE, F_ID, F_ARN, F_ACCOUNT, F_REGION, F_ADDRESS, F_ERRORS, F_UNKNOWN, F_DOC, F_COUNT };
+
 struct pending {
-    pp_resource *r; /* everything but the document and side objects */
-    char *doc, *errors, *unknown;
+    size_t off[F_COUNT]; /* into batch.bytes, SIZE_MAX for NULL; each string NUL-terminated */
     size_t doc_len;
-    bool bin;       /* doc is a binary document, else JSON text */
-    json_t *parsed; /* filled by a parser thread */
+    bool bin; /* the document is a binary document, else JSON text */
+    int64_t seq;
+    pp_resource *r; /* made by a parser thread */
+    bool ok;        /* its document decoded to an object */
 };
 
 struct batch {
     struct pending rows[LOAD_BATCH];
     size_t n;
+    pp_buf bytes;
     atomic_size_t next; /* the next slice to parse */
     pthread_t th[2];
     bool started[2];
@@ -621,10 +628,18 @@ static void *parse_slices(void *arg)
         size_t hi = lo + LOAD_SLICE < bt->n ? lo + LOAD_SLICE : bt->n;
         for (size_t i = lo; i < hi; i++) {
             struct pending *p = &bt->rows[i];
-            p->parsed = p->bin ? pp_jbin_decode(p->doc, p->doc_len, NULL, 0)
-                               : json_loadb(p->doc, p->doc_len, 0, NULL);
-            p->r->errors = parse_text(p->errors);
-            p->r->unknown = parse_text(p->unknown);
+            const char *f[F_COUNT];
+            for (int k = 0; k < F_COUNT; k++)
+                f[k] = p->off[k] == SIZE_MAX ? NULL : bt->bytes.data + p->off[k];
+            json_t *doc = p->bin ? pp_jbin_decode(f[F_DOC], p->doc_len, NULL, 0)
+                                 : json_loadb(f[F_DOC], p->doc_len, 0, NULL);
+            p->ok = json_is_object(doc);
+            p->r = pp_resource_new(f[F_TYPE], f[F_ID], f[F_ARN], f[F_ACCOUNT], f[F_REGION], doc);
+            json_decref(doc); /* the resource holds it */
+            p->r->store_id = p->seq;
+            p->r->address = f[F_ADDRESS] ? pp_xstrdup(f[F_ADDRESS]) : NULL;
+            p->r->errors = parse_text(f[F_ERRORS]);
+            p->r->unknown = parse_text(f[F_UNKNOWN]);
         }
     }
     pp_json_arena_end();
@@ -651,26 +666,22 @@ static void batch_commit(struct loader *l, struct batch *bt)
     }
     for (size_t i = 0; i < bt->n; i++) {
         struct pending *p = &bt->rows[i];
-        if (!l->rc && !json_is_object(p->parsed)) {
+        if (!l->rc && !p->ok) {
             char why[128] = "not a JSON object";
-            if (p->bin && !p->parsed)
-                json_decref(pp_jbin_decode(p->doc, p->doc_len, why, sizeof(why)));
+            if (p->bin)
+                json_decref(
+                    pp_jbin_decode(bt->bytes.data + p->off[F_DOC], p->doc_len, why, sizeof(why)));
             pp_store_row row = {.type = p->r->type, .id = p->r->id};
             l->rc = bad_document(&row, why);
         }
-        if (l->rc) {
-            json_decref(p->parsed);
+        if (l->rc)
             pp_resource_free(p->r);
-        } else {
-            json_decref(p->r->doc);
-            p->r->doc = p->parsed;
+        else
             pp_inventory_add(l->inv, p->r);
-        }
-        free(p->doc);
-        free(p->errors);
-        free(p->unknown);
+        p->r = NULL;
     }
     bt->n = 0;
+    pp_buf_reset(&bt->bytes);
 }
 
 /* The current batch is full (or the walk ended): commit the previous one, start this one. */
@@ -684,23 +695,38 @@ static int flush_batch(struct loader *l)
     return l->rc;
 }
 
+/* Appends a field (n bytes, then a NUL) to the batch's bytes; NULL is no field. */
+static int put_field(struct batch *bt, struct pending *p, int k, const void *v, size_t n)
+{
+    p->off[k] = SIZE_MAX;
+    if (!v)
+        return 0;
+    p->off[k] = bt->bytes.len;
+    int rc = pp_buf_append(&bt->bytes, v, n);
+    return rc ? rc : pp_buf_append(&bt->bytes, "", 1);
+}
+
 static int load_row(void *ud, const pp_store_row *row)
 {
     struct loader *l = ud;
     struct batch *bt = &l->b[l->cur];
-    struct pending *p = &bt->rows[bt->n++];
-    p->r = pp_resource_new(row->type, row->id, row->arn, row->account, row->region, NULL);
-    p->r->store_id = row->seq;
-    p->r->address = row->address ? pp_xstrdup(row->address) : NULL;
+    struct pending *p = &bt->rows[bt->n];
+    const char *text[] = {row->type,   row->id,      row->arn,    row->account,
+                          row->region, row->address, row->errors, row->unknown};
+    int rc = 0;
+    for (int k = 0; k < F_DOC && !rc; k++)
+        rc = put_field(bt, p, k, text[k], text[k] ? strlen(text[k]) : 0);
     p->bin = row->document_bin != NULL;
     p->doc_len = p->bin ? row->document_bin_len : row->document_len;
-    p->doc = pp_xmalloc(p->doc_len + 1);
-    memcpy(p->doc, p->bin ? row->document_bin : row->document, p->doc_len);
-    p->doc[p->doc_len] = '\0';
-    p->errors = pp_xstrdup(row->errors);
-    p->unknown = pp_xstrdup(row->unknown);
-    p->parsed = NULL;
-    return bt->n == LOAD_BATCH ? flush_batch(l) : 0;
+    if (!rc)
+        rc = put_field(bt, p, F_DOC, p->bin ? row->document_bin : (const void *)row->document,
+                       p->doc_len);
+    if (rc)
+        return rc;
+    p->seq = row->seq;
+    p->r = NULL;
+    bt->n++;
+    return bt->n == LOAD_BATCH || bt->bytes.len >= LOAD_BYTES ? flush_batch(l) : 0;
 }
 
 static int load_coverage_and_scope(pp_store *st, int64_t snapshot, pp_inventory *inv)
@@ -769,6 +795,8 @@ int pp_store_load_inventory(pp_store *st, int64_t snapshot, const pp_store_filte
     inv = pp_inventory_new(kind);
     struct loader *l = pp_xcalloc(1, sizeof(*l));
     l->inv = inv;
+    for (int i = 0; i < 2; i++) /* a row is bounded by SQLite's own limit (1 GB) */
+        pp_buf_init(&l->b[i].bytes, SIZE_MAX / 2);
     rc = each_resource(st, snapshot, filter, false, load_row, l);
     /* the last partial batch and the one in flight; also frees what a failed walk left pending */
     if (rc && !l->rc)
@@ -781,6 +809,8 @@ int pp_store_load_inventory(pp_store *st, int64_t snapshot, const pp_store_filte
     }
     if (!rc)
         rc = l->rc;
+    for (int i = 0; i < 2; i++)
+        pp_buf_free(&l->b[i].bytes);
     free(l);
     if (!rc)
         rc = load_coverage_and_scope(st, snapshot, inv);
