@@ -717,8 +717,11 @@ pp_rule *pp_rule_compile(struct pp_ruleset *rs, pp_pack *pack, const pp_ynode *n
     const pp_ynode *fwn = pp_ymap_get(n, "frameworks");
     r->meta->frameworks = fwn ? frameworks_of(fwn, d) : json_object();
 
-    /* parameters: pack defaults, the rule's own, the overlay, a test case's */
-    r->params = json_deep_copy(pack->params);
+    /* parameters: pack defaults, the rule's own, the overlay, a test case's. Layers replace
+     * whole top-level values and nothing changes a value once loaded, so the rule's object can
+     * share the pack's values: a deep copy of the reference pack's architecture per rule was
+     * most of the time of loading the packs. */
+    r->params = json_copy(pack->params);
     const pp_ynode *pn = pp_ymap_get(n, "params");
     if (pn) {
         if (pn->kind != PP_Y_MAP) {
