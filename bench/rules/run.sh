@@ -2,7 +2,8 @@
 # The rules benchmark (issue 4): synthetic inventories of 10k, 100k and 300k resources; jq
 # evaluating CIS 5.2 alone over the JSON lines against `parapet evaluate` with every shipped rule
 # over the same resources imported into a database, and the engine alone (bench_eval). Wall time
-# and peak RSS of each. Run from the repository root after building:
+# (median of RUNS runs, default 5, with the range) and peak RSS of each. Run from the repository
+# root after building, on an idle machine:
 #   bash bench/rules/run.sh [BUILD_DIR] [SIZES...]
 set -euo pipefail
 build=${1:-build}
@@ -26,19 +27,34 @@ select(.type == "AWS::EC2::SecurityGroup")
    | length > 0)}
 JQ
 
-measure() { # label command...
+# measure LABEL COMMAND...: RUNS runs (default 5); prints the median wall time with the range and
+# the highest peak RSS. Before each run, `prepare` (if set) restores the inputs.
+measure() {
   local label=$1; shift
-  /usr/bin/time -f "$label: %e s wall, %M KB peak RSS" "$@" > "$work/out.txt" 2> "$work/time.txt" || true
-  tail -1 "$work/time.txt"
+  : > "$work/times.txt"
+  for _ in $(seq "${RUNS:-5}"); do
+    if [ -n "${prepare:-}" ]; then eval "$prepare"; fi
+    /usr/bin/time -f "%e %M" "$@" > "$work/out.txt" 2> "$work/time.txt" || true
+    tail -1 "$work/time.txt" >> "$work/times.txt"
+  done
+  sort -n "$work/times.txt" | awk -v label="$label" '
+    { t[NR] = $1; if ($2 > rss) rss = $2 }
+    END {
+      printf "%s: %.2f s wall (median of %d, %.2f-%.2f), %d KB peak RSS\n",
+             label, t[int((NR + 1) / 2)], NR, t[1], t[NR], rss
+    }'
 }
 
 for n in $sizes; do
   echo "== $n resources"
   python3 bench/rules/gen.py "$n" > "$work/inv.jsonl"
-  measure "jq, CIS 5.2 only" jq -c -f "$work/cis52.jq" "$work/inv.jsonl"
-  rm -f "$work/bench.db"
-  measure "parapet inventory import" "$bin" inventory import "$work/inv.jsonl" --db "$work/bench.db"
-  measure "parapet evaluate, every shipped rule (json report)" \
-    "$bin" evaluate --db "$work/bench.db" --out "$work/out" --format json
+  jq -c -f "$work/cis52.jq" "$work/inv.jsonl" > /dev/null # the first run over a new file is slow
+  prepare='' measure "jq, CIS 5.2 only" jq -c -f "$work/cis52.jq" "$work/inv.jsonl"
+  prepare='rm -f "$work/bench.db"' RUNS=1 \
+    measure "parapet inventory import" "$bin" inventory import "$work/inv.jsonl" --db "$work/bench.db"
+  # each run evaluates a copy of the freshly imported database, as the first evaluation of a scan
+  prepare='cp "$work/bench.db" "$work/eval.db"; rm -rf "$work/out"' \
+    measure "parapet evaluate, every shipped rule (json report)" \
+    "$bin" evaluate --db "$work/eval.db" --out "$work/out" --format json
   "$work/bench_eval" "$work/inv.jsonl" policies
 done
