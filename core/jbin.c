@@ -20,7 +20,9 @@
  * over is an error. */
 #include "pp_core.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define JBIN_MAX_DEPTH 2048 /* jansson's parser allows as much */
@@ -115,9 +117,90 @@ bool pp_jbin_is(const void *data, size_t len)
     return len >= 2 && memcmp(data, "J\x01", 2) == 0;
 }
 
+/* Short strings and integers repeat across documents ("tcp", "0.0.0.0/0", account ids, ports):
+ * the decoder shares one value among them instead of allocating each again (jansson values are
+ * reference-counted, and a loaded document is never changed), through a small table per thread
+ * that remembers the last value of each hash slot. */
+#define SHARE_SLOTS   4096
+#define SHARE_MAX_LEN 48
+
+struct share {
+    json_t *v[SHARE_SLOTS];
+};
+
+static pthread_key_t share_key;
+static pthread_once_t share_once = PTHREAD_ONCE_INIT;
+
+static void share_free(void *p)
+{
+    struct share *t = p;
+    for (size_t i = 0; i < SHARE_SLOTS; i++)
+        json_decref(t->v[i]);
+    free(t);
+}
+
+static void share_key_make(void)
+{
+    pthread_key_create(&share_key, share_free);
+}
+
+static struct share *share_table(void)
+{
+    pthread_once(&share_once, share_key_make);
+    struct share *t = pthread_getspecific(share_key);
+    if (!t) {
+        t = pp_xcalloc(1, sizeof(*t));
+        if (pthread_setspecific(share_key, t) != 0) {
+            free(t);
+            t = NULL;
+        }
+    }
+    return t;
+}
+
+static json_t **share_slot(struct share *t, char tag, const void *data, size_t n)
+{
+    uint32_t h = 2166136261u ^ (unsigned char)tag; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const unsigned char *)data)[i]) * 16777619u;
+    return &t->v[h & (SHARE_SLOTS - 1)];
+}
+
+/* v (which the caller owns) is now the slot's */
+static json_t *share_keep(json_t **slot, json_t *v)
+{
+    if (v) {
+        json_decref(*slot);
+        *slot = json_incref(v);
+    }
+    return v;
+}
+
+static json_t *shared_string(struct share *t, const char *s, size_t n)
+{
+    if (!t || n > SHARE_MAX_LEN)
+        return json_stringn(s, n);
+    json_t **slot = share_slot(t, 's', s, n);
+    if (json_is_string(*slot) && json_string_length(*slot) == n &&
+        memcmp(json_string_value(*slot), s, n) == 0)
+        return json_incref(*slot);
+    return share_keep(slot, json_stringn(s, n));
+}
+
+static json_t *shared_integer(struct share *t, json_int_t i)
+{
+    if (!t)
+        return json_integer(i);
+    json_t **slot = share_slot(t, 'i', &i, sizeof(i));
+    if (json_is_integer(*slot) && json_integer_value(*slot) == i)
+        return json_incref(*slot);
+    return share_keep(slot, json_integer(i));
+}
+
 struct reader {
     const unsigned char *p, *end;
-    const char *why; /* the first problem */
+    const char *why;     /* the first problem */
+    struct share *share; /* this thread's shared values, or NULL */
 };
 
 static bool get_varint(struct reader *r, uint64_t *out)
@@ -181,7 +264,7 @@ static json_t *decode(struct reader *r, int depth)
     case 'i':
         if (!get_varint(r, &u))
             return NULL;
-        return json_integer((json_int_t)((u >> 1) ^ (0 - (u & 1))));
+        return shared_integer(r->share, (json_int_t)((u >> 1) ^ (0 - (u & 1))));
     case 'd': {
         if (r->end - r->p < 8) {
             r->why = "truncated number";
@@ -200,7 +283,7 @@ static json_t *decode(struct reader *r, int depth)
     case 's':
         if (!get_size(r, 1, &n))
             return NULL;
-        if (!(v = json_stringn((const char *)r->p, n)))
+        if (!(v = shared_string(r->share, (const char *)r->p, n)))
             r->why = "string not UTF-8";
         r->p += n;
         return v;
@@ -252,7 +335,8 @@ static json_t *decode(struct reader *r, int depth)
 
 json_t *pp_jbin_decode(const void *data, size_t len, char *err, size_t errlen)
 {
-    struct reader r = {(const unsigned char *)data, (const unsigned char *)data + len, NULL};
+    struct reader r = {(const unsigned char *)data, (const unsigned char *)data + len, NULL,
+                       share_table()};
     json_t *v = NULL;
     if (!pp_jbin_is(data, len))
         r.why = "not a binary document";

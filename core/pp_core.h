@@ -158,7 +158,8 @@ typedef struct pp_resource {
     char *account; /* NULL for a plan resource whose account is unknown */
     char *region;
     char *address;    /* Terraform address for plan resources, else NULL */
-    json_t *doc;      /* owned reference, an object */
+    json_t *doc;      /* owned reference, an object; read-only once loaded from the store,
+                       * whose documents share their short strings and integers (core/jbin.c) */
     json_t *errors;   /* owned reference or NULL: {top-level key: "Operation: Code: message"} */
     json_t *unknown;  /* plan resources: after_unknown mirror of doc (true = unknown), or NULL */
     int64_t store_id; /* its row in the store once stored or loaded, else 0 */

@@ -234,6 +234,39 @@ static void jbin_values(void)
     pp_buf_free(&b);
 }
 
+/* Short strings and integers that repeat are one shared value; the documents stay equal to what
+ * was encoded, and dropping one document leaves the others intact. */
+static void jbin_shared_values(void)
+{
+    json_t *a =
+        json_pack("{s:s, s:i, s:[s,s]}", "p", "tcp", "port", 22, "cidrs", "0.0.0.0/0", "0.0.0.0/0");
+    json_t *b = json_pack("{s:s, s:i, s:s}", "p", "tcp", "port", 22, "long",
+                          "a string longer than the values that are shared, 64 bytes or more");
+    pp_buf ea, eb;
+    pp_buf_init(&ea, 0);
+    pp_buf_init(&eb, 0);
+    CHECK_INT(pp_jbin_encode(a, &ea), 0);
+    CHECK_INT(pp_jbin_encode(b, &eb), 0);
+    json_t *da = pp_jbin_decode(ea.data, ea.len, NULL, 0);
+    json_t *db = pp_jbin_decode(eb.data, eb.len, NULL, 0);
+    json_t *db2 = pp_jbin_decode(eb.data, eb.len, NULL, 0);
+    CHECK(json_equal(da, a) && json_equal(db, b) && json_equal(db2, b));
+    CHECK(json_object_get(da, "p") == json_object_get(db, "p"));
+    CHECK(json_object_get(da, "port") == json_object_get(db, "port"));
+    json_t *cidrs = json_object_get(da, "cidrs");
+    CHECK(json_array_get(cidrs, 0) == json_array_get(cidrs, 1));
+    CHECK(json_object_get(db, "long") != json_object_get(db2, "long"));
+    json_decref(da);
+    CHECK_STR(json_string_value(json_object_get(db, "p")), "tcp");
+    CHECK_INT(json_integer_value(json_object_get(db2, "port")), 22);
+    json_decref(db);
+    json_decref(db2);
+    json_decref(a);
+    json_decref(b);
+    pp_buf_free(&ea);
+    pp_buf_free(&eb);
+}
+
 static void jbin_hostile(void)
 {
     static const struct {
@@ -315,4 +348,4 @@ static void jbin_hostile(void)
 
 PP_TEST_MAIN(TEST(buf_limits), TEST(parse_long), TEST(split), TEST(time_parse), TEST(redaction),
              TEST(inventory), TEST(type_paths), TEST(sha256_parts), TEST(jbin_values),
-             TEST(jbin_hostile))
+             TEST(jbin_shared_values), TEST(jbin_hostile))
