@@ -161,6 +161,12 @@ static const pp_store_migration migrations[] = {
      "  entries BLOB NOT NULL"
      ");"
      "CREATE INDEX passes_by_evaluation ON passes (evaluation_id);"},
+
+    /* Resource documents are written in binary form (core/jbin.c) from this version on; rows
+     * written before stay JSON text and are still read. Nothing in the schema changes: the
+     * version is there so that an older parapet, which would misread a binary document as
+     * broken JSON, refuses the database instead with "schema version 6 is newer". */
+    {6, "resource documents in binary form (core/jbin.c)", "SELECT 1;"},
 };
 
 const pp_store_migration *pp_store_migration_at(size_t i)

@@ -17,7 +17,7 @@
 
 /* The schema version this build writes; migrations take older databases up to it, and a newer
  * database is refused (an older parapet must not write to a schema it does not know). */
-#define PP_STORE_SCHEMA_VERSION 5
+#define PP_STORE_SCHEMA_VERSION 6
 
 #define PP_STORE_DEFAULT_PATH "parapet.db"
 
