@@ -476,10 +476,9 @@ int pp_store_snapshot_info(pp_store *st, int64_t snapshot, pp_snapshot_info *out
 }
 
 /* A stored document that will not decode is an error, never an empty document. */
-static int bad_document(const pp_store_row *row, const char *why)
+static int bad_document(const char *type, const char *id, const char *why)
 {
-    return pp_err_set(PP_EIO, "stored document of %s %s cannot be read: %s", row->type, row->id,
-                      why);
+    return pp_err_set(PP_EIO, "stored document of %s %s cannot be read: %s", type, id, why);
 }
 
 /* The binary document of row as the compact JSON text it was stored from, in text. */
@@ -488,7 +487,7 @@ static int bin_to_text(pp_store_row *row, pp_buf *text)
     char err[128];
     json_t *doc = pp_jbin_decode(row->document_bin, row->document_bin_len, err, sizeof(err));
     if (!doc)
-        return bad_document(row, err);
+        return bad_document(row->type, row->id, err);
     int rc = pp_store_dump_json(text, doc, false);
     json_decref(doc);
     if (rc)
@@ -551,7 +550,7 @@ static int each_resource(pp_store *st, int64_t snapshot, const pp_store_filter *
             row.document_bin_len = (size_t)sqlite3_column_bytes(s, 6);
             if (as_text && (rc = bin_to_text(&row, &text)))
                 break;
-        } else { /* stored as JSON text by parapet before 0.1.0's binary documents */
+        } else { /* JSON text, written before schema version 6 */
             row.document = (const char *)sqlite3_column_text(s, 6);
             row.document_len = (size_t)sqlite3_column_bytes(s, 6);
         }
@@ -671,8 +670,7 @@ static void batch_commit(struct loader *l, struct batch *bt)
             if (p->bin)
                 json_decref(
                     pp_jbin_decode(bt->bytes.data + p->off[F_DOC], p->doc_len, why, sizeof(why)));
-            pp_store_row row = {.type = p->r->type, .id = p->r->id};
-            l->rc = bad_document(&row, why);
+            l->rc = bad_document(p->r->type, p->r->id, why);
         }
         if (l->rc)
             pp_resource_free(p->r);
